@@ -3,46 +3,38 @@
 
 import Foundation
 import RekeyKit
+import Synchronization
 
-public final class ManualClock: RekeyClock, @unchecked Sendable {
-    private let lock = NSLock()
-    private var current: Date
-    private var recordedSleeps: [Duration] = []
+public final class ManualClock: RekeyClock {
+    private struct State {
+        var now: Date
+        var sleeps: [Duration] = []
+    }
+
+    private let state: Mutex<State>
 
     public init(now: Date = Date(timeIntervalSince1970: 1_800_000_000)) {
-        self.current = now
+        self.state = Mutex(State(now: now))
     }
 
-    public func now() -> Date {
-        lock.lock()
-        defer { lock.unlock() }
-        return current
-    }
+    public func now() -> Date { state.withLock { $0.now } }
 
     public func sleep(for duration: Duration) async throws {
         try Task.checkCancellation()
-        advance(by: duration)
-        lock.lock()
-        recordedSleeps.append(duration)
-        lock.unlock()
+        state.withLock {
+            $0.now += duration.seconds
+            $0.sleeps.append(duration)
+        }
     }
 
     public func advance(by duration: Duration) {
-        lock.lock()
-        current += duration.seconds
-        lock.unlock()
+        state.withLock { $0.now += duration.seconds }
     }
 
     public func set(_ date: Date) {
-        lock.lock()
-        current = date
-        lock.unlock()
+        state.withLock { $0.now = date }
     }
 
     /// Every duration passed to `sleep`, in order.
-    public var sleeps: [Duration] {
-        lock.lock()
-        defer { lock.unlock() }
-        return recordedSleeps
-    }
+    public var sleeps: [Duration] { state.withLock { $0.sleeps } }
 }

@@ -2,6 +2,7 @@
 // tests pass a seeded one and get the same sequence every run.
 
 import Foundation
+import Synchronization
 
 public protocol RandomSource: Sendable {
     /// A uniformly distributed value in `0 ..< 1`.
@@ -17,19 +18,18 @@ public struct SystemRandomSource: RandomSource {
 /// SplitMix64: a small, fast, well-distributed generator with a 64-bit seed.
 /// Thread-safe, so one instance can serve concurrent jobs (the order of draws
 /// then depends on scheduling, but every draw stays in range).
-public final class SeededRandomSource: RandomSource, @unchecked Sendable {
-    private var state: UInt64
-    private let lock = NSLock()
+public final class SeededRandomSource: RandomSource {
+    private let state: Mutex<UInt64>
 
     public init(seed: UInt64) {
-        self.state = seed
+        self.state = Mutex(seed)
     }
 
     public func nextUInt64() -> UInt64 {
-        lock.lock()
-        defer { lock.unlock() }
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
+        var z = state.withLock { state in
+            state &+= 0x9E37_79B9_7F4A_7C15
+            return state
+        }
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
