@@ -65,9 +65,9 @@ public enum Scheduler {
     }
 
     /// When rotation falls due for the current key, or nil when it has never been rotated.
-    static func dueAt(job: Job, history: JobHistory) -> (Date, Reason)? {
+    static func dueAt(job: Job, history: JobHistory) -> (Date, ScheduleDecision.Reason)? {
         guard let since = history.currentSince else { return nil }
-        var candidates: [(Date, Reason)] = []
+        var candidates: [(Date, ScheduleDecision.Reason)] = []
         if let every = job.policy.every {
             let at = since + every.timeInterval + jitterOffset(jobName: job.name, jitter: job.policy.jitter)
             candidates.append((at, .ageReached(age: .init(seconds: 0), every: every)))
