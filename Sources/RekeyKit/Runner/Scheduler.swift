@@ -27,6 +27,9 @@ public struct ScheduleDecision: Sendable, Hashable {
     public var nextDue: Date?
     /// When the current key's rotation fell due; nil when never rotated or not yet due.
     public var dueSince: Date?
+    /// Due by schedule (never rotated, age or expiry), even if a window or a failure
+    /// backoff holds the rotation back for now.
+    public var dueBySchedule: Bool = false
     /// Due for longer than `grace`.
     public var isOverdue: Bool = false
 
@@ -90,7 +93,7 @@ public enum Scheduler {
             return ScheduleDecision(isDue: true, hooksOnly: true, reason: .hooksPending, nextDue: now)
         }
         if force {
-            return ScheduleDecision(isDue: true, reason: .forced, nextDue: now)
+            return ScheduleDecision(isDue: true, reason: .forced, nextDue: now, dueBySchedule: true)
         }
 
         var decision: ScheduleDecision
@@ -98,10 +101,11 @@ public enum Scheduler {
             if at > now {
                 return ScheduleDecision(isDue: false, reason: .notYetDue, nextDue: opening(job, at))
             }
-            decision = ScheduleDecision(isDue: true, reason: filled(reason, job, history, now), nextDue: now, dueSince: at)
+            decision = ScheduleDecision(
+                isDue: true, reason: filled(reason, job, history, now), nextDue: now, dueSince: at, dueBySchedule: true)
             decision.isOverdue = now.timeIntervalSince(at) > job.policy.grace.timeInterval
         } else {
-            decision = ScheduleDecision(isDue: true, reason: .neverRotated, nextDue: now)
+            decision = ScheduleDecision(isDue: true, reason: .neverRotated, nextDue: now, dueBySchedule: true)
         }
 
         if history.consecutiveFailures > 0, let lastFailure = history.lastFailure {
@@ -156,7 +160,7 @@ public enum JobState: String, Sendable, Hashable, CaseIterable, Codable {
         if history.hookFailed { return .hookFailed }
         if history.consecutiveFailures > 0 { return .failing }
         if decision.isOverdue { return .overdue }
-        if decision.isDue || decision.dueSince != nil || decision.reason == .neverRotated { return .due }
+        if decision.dueBySchedule { return .due }
         return .ok
     }
 }

@@ -1,0 +1,56 @@
+// `rekey plan`: what a run would do now, and why. Never calls a vendor.
+
+import ArgumentParser
+import Foundation
+import RekeyKit
+
+struct PlanCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Show, per job, whether it is due, why, when it is due next, and whether it is overdue.")
+
+    @OptionGroup var shared: SharedOptions
+
+    @Option(name: .customLong("job"), help: "Only this job (repeatable).")
+    var jobNames: [String] = []
+
+    @Option(help: "Only jobs of this tenant.")
+    var tenant: String?
+
+    @Option(help: "Only jobs of this env.")
+    var env: String?
+
+    @Option(help: ArgumentHelp("Plan as of this time instead of now (ISO 8601, e.g. 2026-12-01T03:00:00Z).", valueName: "time"))
+    var now: String?
+
+    @Option(help: "Output format.")
+    var format: OutputFormat = .table
+
+    func validate() throws {
+        if let now, Timestamps.parse(now) == nil {
+            throw ValidationError("--now must be an ISO 8601 time like 2026-12-01T03:00:00Z")
+        }
+    }
+
+    func run() async throws {
+        let workspace = try shared.workspace()
+        let loaded = try shared.loadJobs(workspace)
+        if loaded.hasErrors {
+            for diagnostic in loaded.diagnostics { Console.error(diagnostic.description) }
+            Console.error("rekey: \(loaded.errorCount) error(s) in job files; fix them (see `rekey validate`)")
+            throw ExitCode(ExitStatus.invalidJobFiles.rawValue)
+        }
+        let filter = JobFilter(names: jobNames, tenant: tenant, env: env)
+        let unknown = filter.unknownNames(in: loaded.jobs)
+        guard unknown.isEmpty else {
+            throw ValidationError("no job named \(unknown.joined(separator: ", ")) in \(workspace.paths.jobs)")
+        }
+        let at = now.flatMap(Timestamps.parse) ?? Date()
+        let histories = try await AuditHistorySource.histories(databasePath: workspace.paths.database)
+        let entries = Plan.build(jobs: loaded.jobs.filter(filter.matches), histories: histories, now: at)
+        switch format {
+        case .table: Console.out(Plan.table(entries, now: at))
+        case .json: Console.out(try Plan.json(entries))
+        }
+    }
+}

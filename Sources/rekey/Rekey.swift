@@ -1,0 +1,28 @@
+// The `rekey` executable: argument parsing and printing only; RekeyKit does the work.
+
+import RekeyKit
+
+import ArgumentParser
+
+@main
+struct Rekey: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rekey",
+        abstract: "Rotate vendor API keys and tokens on a schedule, without ever losing a working credential.",
+        discussion: """
+            Job files (jobs/*.yaml) say which credential of which tenant and env to rotate, how \
+            often, and where to write the new secret. `rekey run` (from cron or a systemd timer) \
+            rotates what is due; `rekey plan` shows what would happen; `rekey audit report` shows \
+            what did.
+
+            Start with `rekey demo`: it runs everything against a built-in vendor sandbox.
+
+            Exit codes: 0 ok or nothing due, 1 a job failed, 2 a job needs recovery, 64 usage, \
+            65 invalid job files, 66 no jobs found, 75 lock held, 130/143 stopped by SIGINT/SIGTERM.
+            """,
+        version: RekeyVersion.current,
+        subcommands: [
+            ValidateCommand.self, PlanCommand.self, DemoCommand.self,
+        ]
+    )
+}
