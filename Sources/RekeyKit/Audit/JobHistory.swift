@@ -18,6 +18,13 @@ public struct JobHistory: Sendable, Hashable {
     public var lastAttempt: Date?
     /// The newest fingerprint issued, adopted or recovered (recover checks the spool against it).
     public var latestFingerprint: String?
+    /// When `latestFingerprint` was recorded.
+    public var latestFingerprintAt: Date?
+    /// An `intent` with no outcome after it: a run stopped while the vendor call was in
+    /// flight. The next run must find out whether the vendor rotated the key.
+    public var openIntent: Bool = false
+    /// The fingerprint recorded with the last `done` (recover uses it to know only hooks are left).
+    public var doneFingerprint: String?
     /// Needs an operator: the vendor may hold a key no sink has. Cleared by adopt/recovered/done.
     public var needsRecovery: Bool = false
     public var needsRecoveryMessage: String?
@@ -39,31 +46,48 @@ public struct JobHistory: Sendable, Hashable {
     /// Folds one event (in chain order) into the history.
     public mutating func apply(_ event: AuditEvent) {
         switch event.step {
-        case .intent, .attempt:
+        case .intent:
+            lastAttempt = event.time
+            openIntent = true
+        case .attempt:
             lastAttempt = event.time
         case .issued:
-            if let fp = event.newFingerprint { latestFingerprint = fp }
+            openIntent = false
+            if let fp = event.newFingerprint {
+                latestFingerprint = fp
+                latestFingerprintAt = event.time
+            }
             if let expiry = event.expiry { self.expiry = expiry }
         case .done:
+            openIntent = false
             lastSuccess = event.time
+            if let fp = event.newFingerprint { doneFingerprint = fp }
+            if let expiry = event.expiry { self.expiry = expiry }
             consecutiveFailures = 0
             lastError = nil
             needsRecovery = false
             needsRecoveryMessage = nil
             hookFailed = false
         case .adopted, .recovered:
-            if let fp = event.newFingerprint { latestFingerprint = fp }
+            openIntent = false
+            if let fp = event.newFingerprint {
+                latestFingerprint = fp
+                latestFingerprintAt = event.time
+            }
             if event.step == .adopted, let expiry = event.expiry { self.expiry = expiry }
             needsRecovery = false
             needsRecoveryMessage = nil
         case .baselined:
+            openIntent = false
             baselinedAt = event.time
             if let expiry = event.expiry { self.expiry = expiry }
         case .failed:
+            openIntent = false
             consecutiveFailures += 1
             lastFailure = event.time
             lastError = event.message
         case .needsRecovery:
+            openIntent = false
             needsRecovery = true
             needsRecoveryMessage = event.message
             lastFailure = event.time
