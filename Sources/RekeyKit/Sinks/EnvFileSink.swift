@@ -87,7 +87,7 @@ public struct EnvFileSink: SecretSink {
         output.append(contentsOf: scalars[copied...])
         var result = String(output)
         if assignments.isEmpty {
-            if !result.isEmpty && !result.hasSuffix("\n") { result += "\n" }
+            if let last = result.unicodeScalars.last, last != "\n" { result += "\n" }  // scalars: "\r\n" is one Character
             result += key + "=" + quotedValue + "\n"
         }
         return result

@@ -6,10 +6,11 @@
 // The scheme, checked empirically against bash 5, python-dotenv 1.2 and systemd 252:
 // the value goes between single quotes, `KEY='value'`. Inside single quotes bash and
 // systemd (since v241) take every character literally. python-dotenv does too, except
-// that it turns `\\` into `\` and expands `${NAME}` (even in single quotes). So a value is
+// that it turns `\\` into `\`, reads `\'` as an escaped quote (so a value ending in `\`
+// swallows the next line) and expands `${NAME}` (even in single quotes). So a value is
 // carried when it is non-empty and contains no single quote, no control character
-// (U+0000–U+001F, U+007F–U+009F: newline, CR, tab, NUL…), no two backslashes in a row and
-// no `${`. Everything else is carried unchanged: spaces (also leading/trailing), `$`
+// (U+0000–U+001F, U+007F–U+009F: newline, CR, tab, NUL…), no two backslashes in a row, no
+// `${`, and does not end with a backslash. Everything else is carried unchanged: spaces (also leading/trailing), `$`
 // (not followed by `{`), backtick, `"`, a lone `\`, `#`, `=`, `;`, `!`, `%`, `~`, `*`, and
 // any printable Unicode. Base64, hex, JWTs and the vendors' keys are always carried.
 
@@ -36,6 +37,7 @@ enum EnvFileSyntax {
             if c.properties.generalCategory == .control { return "contains a control character (newline, tab, NUL or similar)" }
         }
         if value.contains("\\\\") { return "contains two backslashes in a row (python-dotenv would read them as one)" }
+        if value.hasSuffix("\\") { return "ends with a backslash (python-dotenv would read `\\'` as an escaped quote and run into the next line)" }
         if value.contains("${") { return "contains `${` (python-dotenv would expand it as a variable)" }
         return nil
     }

@@ -19,7 +19,7 @@ public struct FileSink: SecretSink {
         if value.isEmpty {
             throw .valueNotRepresentable(path: spec.path, key: nil, rule: "is empty")
         }
-        if value.hasSuffix("\n") || value.hasSuffix("\r") {
+        if let last = value.unicodeScalars.last, last == "\n" || last == "\r" {
             throw .valueNotRepresentable(path: spec.path, key: nil, rule: "ends with a line break")
         }
         let bytes = Array((spec.trailingNewline ? value + "\n" : value).utf8)
@@ -32,11 +32,12 @@ public struct FileSink: SecretSink {
 
     /// The file's content without one trailing newline (`\n` or `\r\n`).
     public static func read(path: String, limit: Int = sizeLimit) throws(SinkError) -> Secret {
-        var text = try SinkPath.readText(path, limit: limit)
-        if text.hasSuffix("\n") {
-            text.unicodeScalars.removeLast()
-            if text.hasSuffix("\r") { text.unicodeScalars.removeLast() }
+        var scalars = try SinkPath.readText(path, limit: limit).unicodeScalars
+        // Scalars, not Characters: "\r\n" is one Character and would hide the "\n".
+        if scalars.last == "\n" {
+            scalars.removeLast()
+            if scalars.last == "\r" { scalars.removeLast() }
         }
-        return Secret(text)
+        return Secret(String(scalars))
     }
 }
