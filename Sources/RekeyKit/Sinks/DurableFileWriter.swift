@@ -19,7 +19,7 @@ private let posixWrite = Darwin.write
 /// The steps of a durable write (and of the preflight probe), named in errors and used by
 /// the fault-injection hook.
 public enum DurableWriteStep: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
-    case inspect, read, create, write, chown, chmod, fsync, close, rename, syncDirectory, probe, remove
+    case inspect, read, create, write, chown, chmod, fsync, close, rename, syncDirectory
     public var description: String { rawValue }
 }
 

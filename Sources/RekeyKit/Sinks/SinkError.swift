@@ -59,8 +59,8 @@ public enum SinkError: Error, Sendable, Hashable {
         case ENOSPC, EDQUOT: .diskFull(path: path, step: step)
         case EACCES, EPERM: .permissionDenied(path: path, step: step)
         case EROFS: .readOnlyFileSystem(path: path, step: step)
-        case ENOENT where step == .create || step == .probe: .directoryMissing(directory: SinkPath.directory(of: path))
-        case ENOTDIR where step == .create || step == .probe: .directoryMissing(directory: SinkPath.directory(of: path))
+        case ENOENT where step == .create: .directoryMissing(directory: SinkPath.directory(of: path))
+        case ENOTDIR where step == .create: .directoryMissing(directory: SinkPath.directory(of: path))
         default: .io(path: path, step: step, errno: code)
         }
     }

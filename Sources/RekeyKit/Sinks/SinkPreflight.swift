@@ -108,17 +108,21 @@ public struct SinkPreflight: Sendable {
     /// Creates, writes, fsyncs and removes a temp file beside the target: proves the
     /// directory accepts new files now (permissions, read-only mount, a full disk).
     func probeWritable(_ directory: String) throws(SinkError) {
-        let probe = DurableFileWriter.temporaryPath(besides: directory + "/.rekey-preflight")
-        if let code = hook.beforeStep(.create, probe) { throw SinkError.from(errno: code, path: probe, step: .create) }
+        // Errors name the directory, not the probe's throwaway file name.
+        func failure(_ code: Int32, _ step: DurableWriteStep) -> SinkError {
+            code == ENOENT ? .directoryMissing(directory: directory) : SinkError.from(errno: code, path: directory, step: step)
+        }
+        let probe = DurableFileWriter.temporaryPath(besides: directory + "/rekey-preflight")
+        if let code = hook.beforeStep(.create, probe) { throw failure(code, .create) }
         let fd = open(probe, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, mode_t(0o600))
-        guard fd >= 0 else { throw SinkError.from(errno: errno, path: probe, step: .create) }
+        guard fd >= 0 else { throw failure(errno, .create) }
         defer {
             close(fd)
             unlink(probe)
         }
-        if let code = hook.beforeStep(.write, probe) { throw SinkError.from(errno: code, path: probe, step: .write) }
-        try DurableFileWriter.writeAll(fd, [0x0A], path: probe)
-        if let code = hook.beforeStep(.fsync, probe) { throw SinkError.from(errno: code, path: probe, step: .fsync) }
-        guard fsync(fd) == 0 else { throw SinkError.from(errno: errno, path: probe, step: .fsync) }
+        if let code = hook.beforeStep(.write, probe) { throw failure(code, .write) }
+        try DurableFileWriter.writeAll(fd, [0x0A], path: directory)
+        if let code = hook.beforeStep(.fsync, probe) { throw failure(code, .fsync) }
+        guard fsync(fd) == 0 else { throw failure(errno, .fsync) }
     }
 }

@@ -52,11 +52,7 @@ import Glibc
         // Tests run as root, which ignores permission bits: simulate EACCES at the probe.
         let problems = SinkPreflight(identity: root, hook: .fail(at: .create, errno: EACCES))
             .problems(for: [fileSpec(dir.file("key"))])
-        #expect(problems.count == 1)
-        guard case .permissionDenied(_, .create) = problems.first?.error else {
-            Issue.record("expected permissionDenied, got \(problems)")
-            return
-        }
+        #expect(problems == [SinkProblem(sinkID: "file", error: .permissionDenied(path: dir.path, step: .create))])
         #expect(entries(dir.path).isEmpty)
     }
 
@@ -65,10 +61,7 @@ import Glibc
         defer { dir.remove() }
         let problems = SinkPreflight(identity: root, hook: .fail(at: .write, errno: ENOSPC))
             .problems(for: [fileSpec(dir.file("key"))])
-        guard case .diskFull = problems.first?.error else {
-            Issue.record("expected diskFull, got \(problems)")
-            return
-        }
+        #expect(problems == [SinkProblem(sinkID: "file", error: .diskFull(path: dir.path, step: .write))])
         #expect(entries(dir.path).isEmpty)
     }
 
