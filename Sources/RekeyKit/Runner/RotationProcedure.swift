@@ -148,7 +148,7 @@ struct RotationProcedure: Sendable {
                 var row = event(.sinkWritten, message: "sink '\(sink.id)' \(sink.kind.rawValue) \(sink.path)")
                 row.newFingerprint = fingerprint
                 await record(row)
-            } catch let error as SinkValueError {
+            } catch let error as SinkError where error.needsRecovery {
                 let message =
                     "sink '\(sink.id)' cannot carry this secret (\(error)); it is kept in the spool: fix the sink and run `rekey recover`, or `rekey adopt --job \(job.name)`"
                 await record(event(.needsRecovery, message: message))

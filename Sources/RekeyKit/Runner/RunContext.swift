@@ -18,10 +18,6 @@ public struct HookResult: Sendable, Hashable {
     }
 }
 
-/// A sink that cannot carry the value safely (e.g. a quote in an env-file value):
-/// not retryable by rekey, so the job needs recovery with the secret kept in the spool.
-public protocol SinkValueError: Error {}
-
 public struct RunContext: Sendable {
     public var runID: String
     public var trigger: String
