@@ -1,21 +1,27 @@
-// `rekey demo`: the zero-setup tour.
+// `rekey demo`: the zero-setup tour against the built-in vendor sandbox.
 
 import ArgumentParser
 import Foundation
 import RekeyKit
+import RekeySandbox
 
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Run rekey end to end against the built-in vendor sandbox, in a temporary directory.")
+        abstract: "Run rekey end to end against the built-in vendor sandbox, in a fresh temporary directory.",
+        discussion: "Nothing outside the temporary directory is touched and no real vendor is called.")
+
+    @Option(help: "Use this directory instead of a fresh temporary one (it is left in place).")
+    var directory: String?
 
     func run() async throws {
-        let jobsDirectory = FileManager.default.currentDirectoryPath + "/jobs"
-        let result = JobLoader.load(paths: [jobsDirectory])
-        for diagnostic in result.diagnostics { Console.error(diagnostic.description) }
-        Console.out(ValidationSummary(result).line)
-        let entries = Plan.build(jobs: result.jobs, histories: [:], now: Date())
-        Console.out(Plan.table(entries, now: Date()))
-        if result.hasErrors { throw ExitCode(ExitStatus.invalidJobFiles.rawValue) }
+        let path = directory ?? NSTemporaryDirectory() + "rekey-demo-" + UUID().uuidString.prefix(8).lowercased()
+        do {
+            try await DemoScenario(directory: path, say: { Console.out($0) }).run()
+        } catch {
+            Console.error("rekey demo: \(error)")
+            throw ExitCode(ExitStatus.jobFailed.rawValue)
+        }
+        Console.out("\ndemo finished: files are in \(path)")
     }
 }

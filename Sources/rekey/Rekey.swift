@@ -22,7 +22,8 @@ struct Rekey: AsyncParsableCommand {
             """,
         version: RekeyVersion.current,
         subcommands: [
-            ValidateCommand.self, PlanCommand.self, DemoCommand.self,
+            RunCommand.self, PlanCommand.self, ValidateCommand.self, AuditCommand.self, RecoverCommand.self,
+            AdoptCommand.self, BaselineCommand.self, DemoCommand.self, SandboxCommand.self,
         ]
     )
 }

@@ -24,6 +24,13 @@ public struct ResolvedPaths: Sendable, Hashable {
     public var config: String?
     public var stateDirectory: String
     public var database: String
+
+    public init(jobs: String, config: String? = nil, stateDirectory: String, database: String) {
+        self.jobs = jobs
+        self.config = config
+        self.stateDirectory = stateDirectory
+        self.database = database
+    }
 }
 
 public enum PathError: Error, LocalizedError, CustomStringConvertible, Equatable {

@@ -8,8 +8,13 @@
 
 import Foundation
 
-struct Recovery: Sendable {
+public struct Recovery: Sendable {
     let context: RunContext
+
+    /// `rekey recover`: the recovery step of a run, alone.
+    public static func recoverAll(context: RunContext, jobs: [Job]) async -> [JobOutcome] {
+        await Recovery(context: context).recoverAll(jobs: jobs)
+    }
 
     func recoverAll(jobs: [Job]) async -> [JobOutcome] {
         var outcomes: [JobOutcome] = []

@@ -8,11 +8,17 @@ public struct RotationRun: Sendable {
     public let options: RunOptions
     /// Polled before each job starts: the signal's exit status once SIGTERM/SIGINT arrived.
     public let stopRequested: @Sendable () -> ExitStatus?
+    /// Called as each job finishes (progress lines on a terminal, JSON lines).
+    public let progress: @Sendable (JobOutcome) -> Void
 
-    public init(context: RunContext, options: RunOptions, stopRequested: @escaping @Sendable () -> ExitStatus? = { nil }) {
+    public init(
+        context: RunContext, options: RunOptions, stopRequested: @escaping @Sendable () -> ExitStatus? = { nil },
+        progress: @escaping @Sendable (JobOutcome) -> Void = { _ in }
+    ) {
         self.context = context
         self.options = options
         self.stopRequested = stopRequested
+        self.progress = progress
     }
 
     private func runEvent(_ step: AuditStep, message: String? = nil, exitCode: Int? = nil) -> AuditEvent {
@@ -81,6 +87,7 @@ public struct RotationRun: Sendable {
             }
             while inFlight < max(1, options.concurrency), startNext() {}
             while let outcome = await group.next() {
+                progress(outcome)
                 outcomes.append(outcome)
                 inFlight -= 1
                 while inFlight < max(1, options.concurrency), startNext() {}

@@ -1,0 +1,102 @@
+// The audit table, its versioned migrations, and row ↔ event mapping.
+
+import Foundation
+import GRDB
+
+enum AuditSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-events") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE events (
+                        seq INTEGER PRIMARY KEY,
+                        time INTEGER NOT NULL,
+                        run TEXT NOT NULL,
+                        step TEXT NOT NULL,
+                        job TEXT, tenant TEXT, env TEXT, provider TEXT,
+                        attempt INTEGER, http_status INTEGER, vendor_error_name TEXT, vendor_error_id TEXT,
+                        latency_ms INTEGER, old_fp TEXT, new_fp TEXT, expiry INTEGER,
+                        trigger TEXT, user TEXT, host TEXT, pid INTEGER, version TEXT, exit_code INTEGER,
+                        message TEXT,
+                        prev_hash TEXT NOT NULL,
+                        hash TEXT NOT NULL
+                    );
+                    CREATE INDEX events_job_step ON events(job, step, seq);
+                    CREATE INDEX events_time ON events(time);
+                    """)
+        }
+        migrator.registerMigration("v2-append-only") { db in
+            try db.execute(
+                sql: """
+                    CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+                    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                    CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+                    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                    """)
+        }
+        migrator.registerMigration("v3-expiry-index") { db in
+            try db.execute(sql: "CREATE INDEX events_job_expiry ON events(job, seq) WHERE expiry IS NOT NULL")
+        }
+        return migrator
+    }
+
+    static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+
+    static func insert(_ event: AuditEvent, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO events (seq, time, run, step, job, tenant, env, provider, attempt, http_status,
+                    vendor_error_name, vendor_error_id, latency_ms, old_fp, new_fp, expiry, trigger, user, host, pid,
+                    version, exit_code, message, prev_hash, hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                event.sequence, millis(event.time), event.runID, event.step.rawValue, event.job, event.tenant, event.env,
+                event.provider, event.attempt, event.httpStatus, event.vendorErrorName, event.vendorErrorID,
+                event.latencyMilliseconds, event.oldFingerprint, event.newFingerprint, event.expiry.map(millis),
+                event.trigger, event.user, event.host, event.pid, event.version, event.exitCode, event.message,
+                event.prevHash ?? "", event.hash ?? "",
+            ])
+    }
+
+    static func event(from row: Row) -> AuditEvent {
+        func date(_ column: String) -> Date? {
+            (row[column] as Int64?).map { Date(timeIntervalSince1970: Double($0) / 1000) }
+        }
+        var event = AuditEvent(
+            time: date("time") ?? Date(timeIntervalSince1970: 0), runID: row["run"] ?? "",
+            step: AuditStep(rawValue: row["step"] ?? "") ?? .probe, job: row["job"], tenant: row["tenant"],
+            env: row["env"], provider: row["provider"], attempt: row["attempt"], httpStatus: row["http_status"],
+            vendorErrorName: row["vendor_error_name"], vendorErrorID: row["vendor_error_id"],
+            latencyMilliseconds: row["latency_ms"], oldFingerprint: row["old_fp"], newFingerprint: row["new_fp"],
+            expiry: date("expiry"), trigger: row["trigger"], user: row["user"], host: row["host"], pid: row["pid"],
+            version: row["version"], exitCode: row["exit_code"], message: row["message"])
+        event.sequence = row["seq"]
+        event.prevHash = row["prev_hash"]
+        event.hash = row["hash"]
+        return event
+    }
+
+    static func fetch(_ db: Database, sql: String, arguments: StatementArguments = StatementArguments()) throws
+        -> [AuditEvent]
+    {
+        try Row.fetchAll(db, sql: sql, arguments: arguments).map(event(from:))
+    }
+
+    /// The events `JobHistory.fold` needs, not the whole log: everything since each job's
+    /// last `done`, plus the last event of each step and the last one carrying an expiry.
+    /// Folding this subset gives the same history as folding every event (tested).
+    static let historySubsetQuery = """
+        WITH last_done AS (
+            SELECT job, MAX(seq) AS seq FROM events WHERE step = 'done' AND job IS NOT NULL GROUP BY job
+        ),
+        picked AS (
+            SELECT e.seq FROM events e LEFT JOIN last_done d ON d.job = e.job
+                WHERE e.job IS NOT NULL AND e.seq >= COALESCE(d.seq, 0)
+            UNION SELECT MAX(seq) FROM events WHERE job IS NOT NULL GROUP BY job, step
+            UNION SELECT MAX(seq) FROM events WHERE job IS NOT NULL AND expiry IS NOT NULL GROUP BY job
+        )
+        SELECT * FROM events WHERE seq IN (SELECT seq FROM picked) ORDER BY seq
+        """
+}

@@ -1,0 +1,64 @@
+// `rekey adopt --job NAME`: deliver a secret obtained by hand (the way out of needs-recovery).
+
+import ArgumentParser
+import Foundation
+import RekeyKit
+
+struct AdoptCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "adopt",
+        abstract: "Make a secret you obtained by hand the job's current one: spool, deliver to every sink, run hooks.",
+        discussion: """
+            The secret is read from stdin (a terminal asks for it without echo) or --from-file; \
+            never from the command line, where other users could see it.
+
+              rekey adopt --job acme-prod-questionpro < new-key.txt
+            """)
+
+    @OptionGroup var shared: SharedOptions
+
+    @Option(name: .customLong("job"), help: "The job whose credential this is.")
+    var jobName: String
+
+    @Option(name: .customLong("from-file"), help: "Read the secret from this file instead of stdin.")
+    var fromFile: String?
+
+    @Flag(name: .customLong("no-verify"), help: "Do not probe the secret with the vendor first.")
+    var noVerify = false
+
+    func readSecret() throws -> Secret {
+        var text: String
+        if let fromFile {
+            guard let data = FileManager.default.contents(atPath: fromFile) else {
+                throw ValidationError("cannot read \(fromFile)")
+            }
+            text = String(decoding: data, as: UTF8.self)
+        } else if isatty(STDIN_FILENO) != 0 {
+            guard let typed = getpass("Secret for \(jobName) (not echoed): ") else { throw ValidationError("no secret given") }
+            text = String(cString: typed)
+        } else {
+            text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+        }
+        while text.hasSuffix("\n") || text.hasSuffix("\r") { text.removeLast() }
+        return Secret(text)
+    }
+
+    func run() async throws {
+        let workspace = try shared.workspace()
+        let loaded = try shared.loadJobs(workspace)
+        let target = try job(named: jobName, in: loaded, workspace: workspace)
+        let secret = try readSecret()
+        let session = try openSession(workspace, trigger: "manual")
+        do {
+            let outcome = try await Adoption(context: session.context).adopt(secret, job: target, verify: !noVerify)
+            await session.close()
+            let summary = RunSummary(runID: session.context.runID, outcomes: [outcome])
+            Console.out(summary.render())
+            if summary.exitStatus != .ok { throw ExitCode(summary.exitStatus.rawValue) }
+        } catch let error as AdoptionError {
+            await session.close()
+            Console.error("rekey: \(error)")
+            throw ExitCode(ExitStatus.jobFailed.rawValue)
+        }
+    }
+}

@@ -1,0 +1,120 @@
+// `rekey audit report|verify`: what the log says, and whether the log is intact.
+
+import ArgumentParser
+import Foundation
+import RekeyKit
+
+struct AuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "Report on rotations from the audit log, or verify the log's hash chain.",
+        subcommands: [AuditReportCommand.self, AuditVerifyCommand.self],
+        defaultSubcommand: AuditReportCommand.self)
+}
+
+extension JobState: ExpressibleByArgument {}
+
+extension AuditReportFormat: ExpressibleByArgument {}
+
+struct AuditReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Per job: last success, age, next due, state, failures and last error (or --events).",
+        discussion: """
+            States: ok, due, overdue (due longer than grace), failing, hook-failed, needs-recovery.
+            For monitoring: `rekey audit report --fail-on needs-recovery --fail-on overdue` exits 1 when any job is in those states.
+            The database is opened read-only, so a report works while a run writes.
+            """)
+
+    @OptionGroup var shared: SharedOptions
+
+    @Option(help: "From this time: ISO 8601, or a duration ago like 7d.")
+    var since: String?
+
+    @Option(help: "Until this time: ISO 8601, or a duration ago like 1d.")
+    var until: String?
+
+    @Option(help: "Only this tenant.")
+    var tenant: String?
+
+    @Option(help: "Only this env.")
+    var env: String?
+
+    @Option(name: .customLong("job"), help: "Only this job (repeatable).")
+    var jobNames: [String] = []
+
+    @Option(help: "Only jobs in this state (repeatable).")
+    var state: [JobState] = []
+
+    @Flag(help: "List events instead of one row per job.")
+    var events = false
+
+    @Option(help: "table, json, csv or markdown.")
+    var format: AuditReportFormat = .table
+
+    @Option(name: .customLong("fail-on"), help: "Exit 1 when any job is in this state (repeatable).")
+    var failOn: [JobState] = []
+
+    static func time(_ text: String?, now: Date) throws -> Date? {
+        guard let text else { return nil }
+        if let date = Timestamps.parse(text) { return date }
+        if let ago = RekeyDuration.parse(text) { return now - ago.timeInterval }
+        throw ValidationError("'\(text)' is neither an ISO 8601 time nor a duration like 7d")
+    }
+
+    func validate() throws {
+        _ = try Self.time(since, now: Date())
+        _ = try Self.time(until, now: Date())
+    }
+
+    func run() async throws {
+        let now = Date()
+        let workspace = try shared.workspace()
+        let jobs = (try? workspace.loadJobs())?.jobs ?? []
+        let store = try AuditHistorySource.readOnlyStore(databasePath: workspace.paths.database)
+        var filter = AuditReportFilter()
+        filter.since = try Self.time(since, now: now)
+        filter.until = try Self.time(until, now: now)
+        filter.tenant = tenant
+        filter.env = env
+        filter.jobs = jobNames
+        filter.states = Set(state)
+        if events {
+            var eventFilter = AuditEventFilter(since: filter.since, until: filter.until, tenant: tenant, env: env)
+            if !jobNames.isEmpty { eventFilter.jobs = Set(jobNames) }
+            Console.out(try AuditEventListing.render(try await store.events(eventFilter), format: format))
+            return
+        }
+        let report = try await AuditReport.build(jobs: jobs, store: store, filter: filter, now: now)
+        Console.out(try report.render(format))
+        if !failOn.isEmpty, report.contains(anyOf: Set(failOn)) {
+            throw ExitCode(ExitStatus.jobFailed.rawValue)
+        }
+    }
+}
+
+struct AuditVerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Recompute the audit log's hash chain; exit 1 at the first changed, missing, inserted or reordered event, or a truncated log.",
+        discussion: "It cannot detect someone who holds the audit key (<state-dir>/audit.key) rewriting the whole log.")
+
+    @OptionGroup var shared: SharedOptions
+
+    func run() async throws {
+        let workspace = try shared.workspace()
+        let state = StateDirectory(path: workspace.paths.stateDirectory)
+        guard FileManager.default.fileExists(atPath: workspace.paths.database) else {
+            Console.error("rekey: no audit database at \(workspace.paths.database)")
+            throw ExitCode(ExitStatus.jobFailed.rawValue)
+        }
+        let key = try AuditKey.load(path: state.auditKey)
+        let result = try AuditVerifier.verify(databasePath: workspace.paths.database, key: key, headPath: state.auditHead)
+        if result.isOK {
+            Console.out(result.description)
+        } else {
+            Console.error(result.description)
+            throw ExitCode(ExitStatus.jobFailed.rawValue)
+        }
+    }
+}
