@@ -40,6 +40,39 @@ public struct RunContext: Sendable {
     /// Takes the credential's lock without blocking; nil when another process holds it.
     public var tryLock: @Sendable (Job) -> (any HeldLock)?
     public var log: @Sendable (String) -> Void
+
+    public init(
+        runID: String, trigger: String, dryRun: Bool = false, clock: any RekeyClock, audit: any AuditStore,
+        fingerprint: @escaping @Sendable (Secret) -> String, sinkPreflight: @escaping @Sendable (Job) -> [String],
+        hookProblem: @escaping @Sendable (HookSpec) -> String?,
+        resolveCredentials: @escaping @Sendable (Job) throws -> ResolvedCredentials,
+        makeProvider: @escaping @Sendable (Job) -> any Provider,
+        makeRotationCall: @escaping @Sendable (any Provider, Job) -> RotationCall,
+        spoolSecret: @escaping @Sendable (Job, Secret, String, Date?) throws -> Void,
+        spooled: @escaping @Sendable () throws -> [SpooledSecret], removeSpool: @escaping @Sendable (Job) -> Void,
+        writeSink: @escaping @Sendable (SinkSpec, Secret) throws -> Void,
+        runHook: @escaping @Sendable (HookSpec, Job) async -> HookResult,
+        tryLock: @escaping @Sendable (Job) -> (any HeldLock)?, log: @escaping @Sendable (String) -> Void
+    ) {
+        self.runID = runID
+        self.trigger = trigger
+        self.dryRun = dryRun
+        self.clock = clock
+        self.audit = audit
+        self.fingerprint = fingerprint
+        self.sinkPreflight = sinkPreflight
+        self.hookProblem = hookProblem
+        self.resolveCredentials = resolveCredentials
+        self.makeProvider = makeProvider
+        self.makeRotationCall = makeRotationCall
+        self.spoolSecret = spoolSecret
+        self.spooled = spooled
+        self.removeSpool = removeSpool
+        self.writeSink = writeSink
+        self.runHook = runHook
+        self.tryLock = tryLock
+        self.log = log
+    }
 }
 
 /// A secret waiting in the spool for delivery.
