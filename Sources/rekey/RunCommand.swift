@@ -69,6 +69,20 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Trap SIGTERM/SIGINT first: from here on a stop never interrupts a vendor call.
+        let stop = StopSignal()
+        let graceDuration = Duration.milliseconds(RekeyDuration.parseMilliseconds(grace) ?? 60_000)
+        let graceText = grace
+        let signals = await stop.trap { status in
+            Console.error("rekey: \(status == .interrupted ? "SIGINT" : "SIGTERM"): starting no new job; finishing in-flight rotations (up to \(graceText))")
+            Task {
+                try? await Task.sleep(for: graceDuration)
+                Console.error("rekey: in-flight work did not finish within --grace \(graceText); exiting")
+                Foundation.exit(status.rawValue)
+            }
+        }
+        defer { signals.cancel() }
+
         let workspace = try shared.workspace()
         let loaded = try shared.loadJobs(workspace)
         let printer = RunPrinter(format: logFormat, quiet: quiet)
@@ -92,25 +106,14 @@ struct RunCommand: AsyncParsableCommand {
         options.maxRotations = maxRotations
         options.skipInvalid = skipInvalid
         options.wait = wait
-        options.grace = .milliseconds(RekeyDuration.parseMilliseconds(grace) ?? 60_000)
+        options.grace = graceDuration
 
         if let splay, let bound = RekeyDuration.parse(splay), isatty(STDIN_FILENO) == 0, bound.seconds > 0 {
             let delay = Double.random(in: 0..<Double(bound.seconds))
             try await Task.sleep(for: .seconds(delay))
         }
 
-        let stop = StopSignal()
-        let graceDuration = options.grace
-        let graceText = grace
-        let signals = await stop.trap { status in
-            Console.error("rekey: \(status == .interrupted ? "SIGINT" : "SIGTERM"): starting no new job; finishing in-flight rotations (up to \(graceText))")
-            Task {
-                try? await Task.sleep(for: graceDuration)
-                Console.error("rekey: in-flight work did not finish within --grace \(graceText); exiting")
-                Foundation.exit(status.rawValue)
-            }
-        }
-        defer { signals.cancel() }
+        if let requested = stop.requested { throw ExitCode(requested.rawValue) }
 
         let summary: RunSummary
         do {
