@@ -71,11 +71,11 @@ public enum TestRunContext {
                 try crash.effect("sink:\(sink.id)")
                 try sink.makeSink().write(secret)
             },
-            runHook: { hook, job in
+            runHook: { hook, job, extra in
                 guard (try? crash.effect("hook")) != nil else {
                     return HookResult(succeeded: false, exitCode: nil, summary: "process died")
                 }
-                return await hooks.run(hook, job: job)
+                return await hooks.run(hook, job: job, extraEnvironment: extra)
             },
             tryLock: { job in locks.tryLock(job: job) },
             log: { _ in })

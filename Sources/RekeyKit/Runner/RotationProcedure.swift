@@ -196,7 +196,7 @@ struct RotationProcedure: Sendable {
     /// Runs the job's hooks; returns a message when one failed (the job is then hook-failed).
     func runHooks() async -> String? {
         for (index, hook) in job.hooks.enumerated() {
-            let result = await context.runHook(hook, job)
+            let result = await context.runHook(hook, job, [:])
             var row = event(.hook, message: "hook \(index + 1) (\(hook.argv[0])): \(result.summary)")
             row.exitCode = result.succeeded ? 0 : (result.exitCode ?? -1)
             await record(row)

@@ -103,6 +103,14 @@ public struct RotationRun: Sendable {
             return JobOutcome(job, .locked, message: "another rekey process is rotating this credential; skipped")
         }
         defer { lock.release() }
+        let outcome = await rotateLocked(job, decision)
+        if [.failed, .needsRecovery, .hookFailed].contains(outcome.kind), !context.dryRun {
+            await notifyFailure(job, outcome)
+        }
+        return outcome
+    }
+
+    private func rotateLocked(_ job: Job, _ decision: ScheduleDecision) async -> JobOutcome {
         let procedure = RotationProcedure(context: context, job: job)
         if decision.hooksOnly {
             if context.dryRun { return JobOutcome(job, .planned, message: "would re-run hooks") }
@@ -113,5 +121,22 @@ public struct RotationRun: Sendable {
                 message: failure)
         }
         return await procedure.rotate()
+    }
+
+    /// `on_failure` hooks (the job's, then rekey.yaml's) with the state and error; never a secret.
+    private func notifyFailure(_ job: Job, _ outcome: JobOutcome) async {
+        let extra = [
+            "REKEY_STATE": outcome.kind.rawValue,
+            "REKEY_ERROR_NAME": outcome.kind.rawValue,
+            "REKEY_ERROR_MESSAGE": String((outcome.message ?? "").prefix(1000)),
+        ]
+        for hook in job.onFailure + context.globalOnFailure {
+            let result = await context.runHook(hook, job, extra)
+            var row = AuditEvent.job(
+                job, step: .hook, runID: context.runID, time: context.clock.now(),
+                message: "on_failure hook \(hook.argv[0]): \(result.summary)")
+            row.trigger = context.trigger
+            _ = try? await context.audit.append(row)
+        }
     }
 }

@@ -36,7 +36,10 @@ public struct RunContext: Sendable {
     public var spooled: @Sendable () throws -> [SpooledSecret]
     public var removeSpool: @Sendable (Job) -> Void
     public var writeSink: @Sendable (SinkSpec, Secret) throws -> Void
-    public var runHook: @Sendable (HookSpec, Job) async -> HookResult
+    /// Runs a hook; the dictionary adds non-secret variables (on_failure: state, error).
+    public var runHook: @Sendable (HookSpec, Job, [String: String]) async -> HookResult
+    /// `on_failure` hooks from rekey.yaml, run after every job's own.
+    public var globalOnFailure: [HookSpec] = []
     /// Takes the credential's lock without blocking; nil when another process holds it.
     public var tryLock: @Sendable (Job) -> (any HeldLock)?
     public var log: @Sendable (String) -> Void
@@ -51,7 +54,7 @@ public struct RunContext: Sendable {
         spoolSecret: @escaping @Sendable (Job, Secret, String, Date?) throws -> Void,
         spooled: @escaping @Sendable () throws -> [SpooledSecret], removeSpool: @escaping @Sendable (Job) -> Void,
         writeSink: @escaping @Sendable (SinkSpec, Secret) throws -> Void,
-        runHook: @escaping @Sendable (HookSpec, Job) async -> HookResult,
+        runHook: @escaping @Sendable (HookSpec, Job, [String: String]) async -> HookResult,
         tryLock: @escaping @Sendable (Job) -> (any HeldLock)?, log: @escaping @Sendable (String) -> Void
     ) {
         self.runID = runID

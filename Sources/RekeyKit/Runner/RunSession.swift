@@ -33,7 +33,7 @@ public final class RunSession: Sendable {
 
     /// Opens the state directory and the audit log and wires production effects.
     public init(
-        paths: ResolvedPaths, trigger: String, dryRun: Bool = false, clock: any RekeyClock = SystemClock(),
+        paths: ResolvedPaths, trigger: String, dryRun: Bool = false, onFailure: [HookSpec] = [], clock: any RekeyClock = SystemClock(),
         random: any RandomSource = SystemRandomSource(),
         environment: [String: String] = ProcessInfo.processInfo.environment, settleDelay: Duration = .seconds(2),
         log: @escaping @Sendable (String) -> Void
@@ -62,7 +62,7 @@ public final class RunSession: Sendable {
         self.state = state
         self.store = store
         self.http = http
-        context = RunContext(
+        var context = RunContext(
             runID: RunSession.newRunID(clock.now()), trigger: trigger, dryRun: dryRun, clock: clock, audit: store,
             fingerprint: { key.fingerprint($0) },
             sinkPreflight: { job in preflight.problems(for: job.sinks).map(\.description) },
@@ -81,9 +81,11 @@ public final class RunSession: Sendable {
             spooled: { try spool.all() },
             removeSpool: { job in spool.remove(job: job.name) },
             writeSink: { sink, secret in try sink.makeSink().write(secret) },
-            runHook: { hook, job in await hooks.run(hook, job: job) },
+            runHook: { hook, job, extra in await hooks.run(hook, job: job, extraEnvironment: extra) },
             tryLock: { job in locks.tryLock(job: job) },
             log: log)
+        context.globalOnFailure = onFailure
+        self.context = context
     }
 
     public func close() async {
@@ -113,7 +115,8 @@ public final class RunSession: Sendable {
         progress: @escaping @Sendable (JobOutcome) -> Void, log: @escaping @Sendable (String) -> Void
     ) async throws -> RunSummary {
         let session = try RunSession(
-            paths: workspace.paths, trigger: options.trigger, dryRun: options.dryRun, settleDelay: options.settleDelay,
+            paths: workspace.paths, trigger: options.trigger, dryRun: options.dryRun, onFailure: workspace.config.onFailure,
+            settleDelay: options.settleDelay,
             log: log)
         do {
             let lock = options.isScheduled && !options.dryRun ? try await session.runLock(wait: options.wait) : nil

@@ -176,4 +176,22 @@ import Testing
         let later = try await f.run([f.job()], context: context)
         #expect(later.outcomes.first?.kind == .rotated)
     }
+
+    @Test func onFailureHooksRunWithTheStateAndErrorButNoSecret() async throws {
+        let f = try Fixture()
+        defer { f.dir.remove() }
+        f.vendor.inject([.status(403, errorID: "1013")])
+        let out = f.dir.file("notified")
+        var job = f.job()
+        job.onFailure = [HookSpec(argv: ["/bin/sh", "-c", "env > '\(out)'"])]
+        var context = try f.context()
+        context.globalOnFailure = [HookSpec(argv: ["/bin/sh", "-c", "echo global >> '\(out).global'"])]
+        let summary = try await f.run([job], context: context)
+        #expect(summary.outcomes.first?.kind == .failed)
+        let seen = try String(contentsOfFile: out, encoding: .utf8)
+        #expect(seen.contains("REKEY_STATE=failed"))
+        #expect(seen.contains("REKEY_ERROR_MESSAGE="))
+        #expect(!seen.contains("initial-key-0001"))
+        #expect(FileManager.default.fileExists(atPath: out + ".global"))
+    }
 }
