@@ -61,6 +61,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("After SIGTERM/SIGINT, how long in-flight rotations may take to finish.", valueName: "duration"))
     var grace: String = "60s"
 
+    @Option(name: .customLong("metrics-file"), help: ArgumentHelp("Write Prometheus metrics here after the run (for node_exporter's textfile collector).", valueName: "path"))
+    var metricsFile: String?
+
     func validate() throws {
         if let splay, RekeyDuration.parse(splay) == nil { throw ValidationError("--splay must be a duration like 30m or 1h") }
         if RekeyDuration.parseMilliseconds(grace) == nil { throw ValidationError("--grace must be a duration like 60s") }
@@ -128,6 +131,14 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(ExitStatus.jobFailed.rawValue)
         }
         printer.summary(summary)
+        if let metricsFile, !dryRun {
+            do {
+                try await PrometheusExposition.writeAfterRun(
+                    path: metricsFile, jobs: loaded.jobs, databasePath: workspace.paths.database, summary: summary)
+            } catch {
+                Console.error("rekey: could not write metrics to \(metricsFile): \(error)")
+            }
+        }
         if summary.exitStatus != .ok { throw ExitCode(summary.exitStatus.rawValue) }
     }
 }

@@ -30,7 +30,7 @@ public enum AuditEventListing {
                 lines.append("| " + cells(event).map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |")
             }
             return lines.joined(separator: "\n")
-        case .json:
+        case .json, .prometheus:
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             encoder.dateEncodingStrategy = .iso8601

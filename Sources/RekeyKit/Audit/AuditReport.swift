@@ -4,7 +4,7 @@
 //
 // JSON shape (stable): {"generated_at": ISO8601, "since": ISO8601|null, "until": ...,
 // "jobs": [{"job","tenant","env","provider","state","last_success","age_seconds",
-// "next_due","failures_in_period","consecutive_failures","last_error","in_job_files"}]}
+// "last_attempt","next_due","failures_in_period","consecutive_failures","last_error","in_job_files"}]}
 
 import Foundation
 
@@ -15,6 +15,7 @@ public struct AuditReportRow: Sendable, Hashable, Codable {
     public var provider: String
     public var state: JobState
     public var lastSuccess: Date?
+    public var lastAttempt: Date?
     public var ageSeconds: Int?
     public var nextDue: Date?
     public var failuresInPeriod: Int
@@ -36,7 +37,7 @@ public struct AuditReportFilter: Sendable {
 }
 
 public enum AuditReportFormat: String, Sendable, CaseIterable {
-    case table, json, csv, markdown
+    case table, json, csv, markdown, prometheus
 }
 
 public struct AuditReport: Sendable {
@@ -69,7 +70,7 @@ public struct AuditReport: Sendable {
                 AuditReportRow(
                     job: job.name, tenant: job.tenant, env: job.env, provider: job.kind.rawValue,
                     state: JobState.derive(history: history, decision: decision), lastSuccess: history.currentSince,
-                    ageSeconds: history.currentSince.map { Int(now.timeIntervalSince($0)) }, nextDue: decision.nextDue,
+                    lastAttempt: history.lastAttempt, ageSeconds: history.currentSince.map { Int(now.timeIntervalSince($0)) }, nextDue: decision.nextDue,
                     failuresInPeriod: failures[job.name] ?? 0, consecutiveFailures: history.consecutiveFailures,
                     lastError: history.lastError, inJobFiles: true))
         }
@@ -80,7 +81,7 @@ public struct AuditReport: Sendable {
             rows.append(
                 AuditReportRow(
                     job: name, tenant: tenant, env: env, provider: provider, state: state,
-                    lastSuccess: history.currentSince, ageSeconds: history.currentSince.map { Int(now.timeIntervalSince($0)) },
+                    lastSuccess: history.currentSince, lastAttempt: history.lastAttempt, ageSeconds: history.currentSince.map { Int(now.timeIntervalSince($0)) },
                     nextDue: nil, failuresInPeriod: failures[name] ?? 0, consecutiveFailures: history.consecutiveFailures,
                     lastError: history.lastError, inJobFiles: false))
         }
@@ -126,6 +127,8 @@ public struct AuditReport: Sendable {
             lines.append("|" + Self.columns.map { _ in " --- |" }.joined())
             for row in rows { lines.append("| " + cells(row).map(escape).joined(separator: " | ") + " |") }
             return lines.joined(separator: "\n")
+        case .prometheus:
+            return PrometheusExposition.render(rows: rows, run: nil, now: generatedAt)
         case .json:
             struct Document: Encodable {
                 var generatedAt: Date
