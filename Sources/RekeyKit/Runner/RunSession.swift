@@ -33,7 +33,7 @@ public final class RunSession: Sendable {
 
     /// Opens the state directory and the audit log and wires production effects.
     public init(
-        paths: ResolvedPaths, trigger: String, dryRun: Bool = false, onFailure: [HookSpec] = [], clock: any RekeyClock = SystemClock(),
+        paths: ResolvedPaths, trigger: String, dryRun: Bool = false, onFailure: [HookSpec] = [], rateLimits: [String: Int] = [:], httpsProxy: String? = nil, clock: any RekeyClock = SystemClock(),
         random: any RandomSource = SystemRandomSource(),
         environment: [String: String] = ProcessInfo.processInfo.environment, settleDelay: Duration = .seconds(2),
         log: @escaping @Sendable (String) -> Void
@@ -53,7 +53,12 @@ public final class RunSession: Sendable {
         } catch {
             throw RunSessionError.state(error)
         }
-        let http = VendorHTTPClient(environment: environment)
+        var proxyEnvironment = environment
+        if let proxy = httpsProxy { proxyEnvironment["HTTPS_PROXY"] = proxy }
+        let http = VendorHTTPClient(environment: proxyEnvironment)
+        let transport: any HTTPTransport =
+            rateLimits.isEmpty
+            ? http : RateLimitedTransport(inner: http, limiter: HostRateLimiter(perMinute: rateLimits, clock: clock))
         let spool = Spool(directory: state.spool)
         let locks = LockDirectory(path: state.locks)
         let hooks = HookRunner()
@@ -68,7 +73,7 @@ public final class RunSession: Sendable {
             sinkPreflight: { job in preflight.problems(for: job.sinks).map(\.description) },
             hookProblem: { hooks.problem($0) },
             resolveCredentials: { job in try resolver.resolve(job) },
-            makeProvider: { job in ProviderFactory.make(for: job, transport: http, clock: clock) },
+            makeProvider: { job in ProviderFactory.make(for: job, transport: transport, clock: clock) },
             makeRotationCall: { provider, job in
                 RotationCall(
                     provider: provider, jobName: job.name, settings: job.policy.retry, clock: clock, random: random,
@@ -116,6 +121,7 @@ public final class RunSession: Sendable {
     ) async throws -> RunSummary {
         let session = try RunSession(
             paths: workspace.paths, trigger: options.trigger, dryRun: options.dryRun, onFailure: workspace.config.onFailure,
+            rateLimits: workspace.config.rateLimits, httpsProxy: workspace.config.httpsProxy,
             settleDelay: options.settleDelay,
             log: log)
         do {
