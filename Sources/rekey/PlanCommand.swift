@@ -11,14 +11,7 @@ struct PlanCommand: AsyncParsableCommand {
 
     @OptionGroup var shared: SharedOptions
 
-    @Option(name: .customLong("job"), help: "Only this job (repeatable).")
-    var jobNames: [String] = []
-
-    @Option(help: "Only jobs of this tenant.")
-    var tenant: String?
-
-    @Option(help: "Only jobs of this env.")
-    var env: String?
+    @OptionGroup var select: JobSelectionOptions
 
     @Option(help: ArgumentHelp("Plan as of this time instead of now (ISO 8601, e.g. 2026-12-01T03:00:00Z).", valueName: "time"))
     var now: String?
@@ -40,7 +33,7 @@ struct PlanCommand: AsyncParsableCommand {
             Console.error("rekey: \(loaded.errorCount) error(s) in job files; fix them (see `rekey validate`)")
             throw ExitCode(ExitStatus.invalidJobFiles.rawValue)
         }
-        let filter = JobFilter(names: jobNames, tenant: tenant, env: env)
+        let filter = select.filter
         let unknown = filter.unknownNames(in: loaded.jobs)
         guard unknown.isEmpty else {
             throw ValidationError("no job named \(unknown.joined(separator: ", ")) in \(workspace.paths.jobs)")

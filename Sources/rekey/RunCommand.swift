@@ -19,14 +19,7 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var shared: SharedOptions
 
-    @Option(name: .customLong("job"), help: "Only this job (repeatable).")
-    var jobNames: [String] = []
-
-    @Option(help: "Only jobs of this tenant.")
-    var tenant: String?
-
-    @Option(help: "Only jobs of this env.")
-    var env: String?
+    @OptionGroup var select: JobSelectionOptions
 
     @Flag(help: "Rotate even if not due or outside the window (not a job that needs recovery).")
     var force = false
@@ -97,7 +90,7 @@ struct RunCommand: AsyncParsableCommand {
             }
         }
         var options = RunOptions()
-        options.filter = JobFilter(names: jobNames, tenant: tenant, env: env)
+        options.filter = select.filter
         let unknown = options.filter.unknownNames(in: loaded.jobs)
         guard unknown.isEmpty else {
             throw ValidationError("no job named \(unknown.joined(separator: ", ")) in \(workspace.paths.jobs)")

@@ -41,6 +41,20 @@ struct SharedOptions: ParsableArguments {
     }
 }
 
+/// `--job`, `--tenant`, `--env`: which jobs a command looks at.
+struct JobSelectionOptions: ParsableArguments {
+    @Option(name: .customLong("job"), help: "Only this job (repeatable).")
+    var jobNames: [String] = []
+
+    @Option(help: "Only jobs of this tenant.")
+    var tenant: String?
+
+    @Option(help: "Only jobs of this env.")
+    var env: String?
+
+    var filter: JobFilter { JobFilter(names: jobNames, tenant: tenant, env: env) }
+}
+
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case table, json
 }
