@@ -51,7 +51,7 @@ public struct JobOutcome: Sendable, Hashable, Codable {
 
     public var isProblem: Bool {
         switch kind {
-        case .failed, .needsRecovery, .hookFailed, .locked: true
+        case .failed, .needsRecovery, .hookFailed, .locked, .notStarted: true
         default: false
         }
     }

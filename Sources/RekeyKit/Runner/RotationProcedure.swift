@@ -45,6 +45,9 @@ struct RotationProcedure: Sendable {
             await record(event(.failed, message: message))
             return outcome(.failed, message)
         }
+        if context.dryRun {
+            return outcome(.planned, "preflight ok; would call \(job.kind.rawValue)")
+        }
         let provider = context.makeProvider(job)
         let currentSecret = credentials[job.kind.credentialKeys[0]]
         let oldFingerprint = currentSecret.map(context.fingerprint)
@@ -64,10 +67,6 @@ struct RotationProcedure: Sendable {
                 await record(event(.failed, message: message))
                 return outcome(.failed, message)
             }
-        }
-
-        if context.dryRun {
-            return outcome(.planned, "preflight ok; would call \(job.kind.rawValue)")
         }
 
         var intent = event(.intent)

@@ -59,6 +59,7 @@ public struct RotationRun: Sendable {
         var summary = RunSummary(runID: context.runID, outcomes: outcomes)
         summary.pendingRecovery = pendingRecovery.filter { name in !outcomes.contains { $0.job == name } }
         summary.stoppedBy = stopRequested()
+        summary.oneOff = !options.isScheduled
         summary.seconds = context.clock.now().timeIntervalSince(started)
         if !context.dryRun {
             let counts = "rotated \(summary.count(.rotated)), failed \(summary.count(.failed)), needs-recovery \(summary.count(.needsRecovery))"

@@ -10,6 +10,8 @@ public struct RunSummary: Sendable {
     /// SIGTERM/SIGINT arrived: the signal's exit code.
     public var stoppedBy: ExitStatus?
     public var seconds: Double = 0
+    /// A one-off run (`--job`): a held job lock is then exit 75; a scheduled run skips it.
+    public var oneOff = false
 
     public init(runID: String, outcomes: [JobOutcome]) {
         self.runID = runID
@@ -22,7 +24,7 @@ public struct RunSummary: Sendable {
             return .needsRecovery
         }
         if outcomes.contains(where: { $0.kind == .failed || $0.kind == .hookFailed }) { return .jobFailed }
-        if outcomes.contains(where: { $0.kind == .locked }) { return .lockHeld }
+        if oneOff && outcomes.contains(where: { $0.kind == .locked }) { return .lockHeld }
         return .ok
     }
 

@@ -107,7 +107,10 @@ import Testing
         let context = try f.context()
         let lock = try #require(FileLock.tryAcquire(path: f.dir.file("state/locks/job-acme-prod.lock")))
         defer { lock.release() }
-        let summary = try await f.run([f.job()], context: context)
+        let scheduled = try await f.run([f.job()], context: context)
+        #expect(scheduled.outcomes.first?.kind == .locked)
+        #expect(scheduled.exitStatus == .ok)
+        let summary = try await f.run([f.job()], context: context) { $0.filter = JobFilter(names: ["acme-prod"]) }
         #expect(summary.outcomes.first?.kind == .locked)
         #expect(summary.exitStatus == .lockHeld)
         #expect(f.vendor.regenerateCount == 0)
