@@ -50,7 +50,8 @@ public enum SandboxFault: Sendable, Hashable, CustomStringConvertible {
         case .hugeBody: "huge-body"
         case .slowBody: "slow-body"
         case .redirect: "redirect"
-        case .latency(let duration): "latency=\(duration)"
+        // In the `--fault` grammar, so a logged fault can be replayed.
+        case .latency(let duration): "latency=\(Int64((duration.seconds * 1000).rounded()))ms"
         }
     }
 
@@ -81,8 +82,9 @@ public enum SandboxFault: Sendable, Hashable, CustomStringConvertible {
         }
         // 503 · 429-1013 · 429:retry-after=2
         let parts = lowered.split(separator: ":", maxSplits: 1)
-        let statusPart = parts[0].split(separator: "-", maxSplits: 1)
-        guard let code = Int(statusPart[0]), (300..<600).contains(code) else { return nil }
+        guard let first = parts.first else { return nil }
+        let statusPart = first.split(separator: "-", maxSplits: 1)
+        guard let codeText = statusPart.first, let code = Int(codeText), (300..<600).contains(code) else { return nil }
         let id = statusPart.count > 1 ? String(statusPart[1]) : nil
         var retryAfter: String?
         if parts.count > 1 {

@@ -107,7 +107,10 @@ public final class VendorHTTPClient: HTTPTransport {
     public static func isLoopback(_ url: URL) -> Bool {
         guard let host = url.host?.lowercased() else { return false }
         let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        return bare == "localhost" || bare == "::1" || bare.hasPrefix("127.")
+        if bare == "localhost" || bare == "::1" { return true }
+        // 127.0.0.0/8 as an IPv4 literal only: `127.example.com` is a remote host.
+        let octets = bare.split(separator: ".", omittingEmptySubsequences: false)
+        return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
     }
 
     public func send(_ request: VendorRequest, timeout: Duration) async throws(TransportError) -> VendorResponse {

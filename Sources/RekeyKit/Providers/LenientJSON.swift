@@ -32,7 +32,7 @@ enum LenientJSON {
         return nil
     }
 
-    /// `"field" : "text"` or `"field": 123` / bare token, tolerating broken surroundings.
+    /// `"field" : "text"` or `"field": 123`, tolerating broken surroundings.
     static func scan(_ field: String, in text: String) -> String? {
         guard let keyRange = text.range(of: "\"\(field)\"") else { return nil }
         var index = keyRange.upperBound
@@ -62,6 +62,10 @@ enum LenientJSON {
             value.append(text[index])
             index = text.index(after: index)
         }
-        return value.isEmpty ? nil : value
+        // Only a bare number is a value: anything else unquoted (`<html>`, a template
+        // placeholder) is a broken answer, and taking it as a key would lose the real one.
+        guard !value.isEmpty, value.allSatisfy({ "0123456789+-.eE".contains($0) }), value.contains(where: \.isNumber)
+        else { return nil }
+        return value
     }
 }

@@ -58,8 +58,15 @@ public struct ProviderError: Error, Sendable, CustomStringConvertible, Localized
             if let message = vendorMessage, !message.isEmpty { text += ": \(message)" }
         case .malformedAnswer:
             text = "\(vendor) answered, but the answer held no readable secret"
-        case .transport:
-            text = "\(vendor) could not be reached"
+        case .transport(let kind):
+            // Fixed texts only (never a raw `detail`): "could not be reached" would be wrong
+            // once the request went out, and that difference is what needs-recovery is about.
+            switch kind {
+            case .timeout, .connectionClosed, .bodyTooLarge, .insecureURL:
+                text = "\(vendor): " + TransportError(kind: kind, headSent: headSent, detail: "").description
+            case .connect, .other:
+                text = "\(vendor) could not be reached"
+            }
         }
         if let hint = nextStep { text += " — \(hint)" }
         return text
