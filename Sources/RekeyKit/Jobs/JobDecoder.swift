@@ -73,17 +73,10 @@ struct JobDecoder {
             return nil
         }
         if scheme == "https" { return url }
-        if scheme == "http" && Self.isLoopback(host) { return url }
+        if scheme == "http" && VendorHTTPClient.isLoopback(url) { return url }
         reader.error(
             node, "'\(key)' must use https:// (plain http is allowed only to a loopback host)",
             hint: "credentials travel in this request")
         return nil
-    }
-
-    static func isLoopback(_ host: String) -> Bool {
-        let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).lowercased()
-        if bare == "localhost" || bare == "::1" { return true }
-        let octets = bare.split(separator: ".")
-        return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
     }
 }
