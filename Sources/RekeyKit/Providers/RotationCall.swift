@@ -61,7 +61,9 @@ public struct RotationCall: Sendable {
             attempt += 1
             let started = clock.now()
             do {
-                let issued = try await provider.issue(current: current, timeout: settings.timeout)
+                // The last attempt gets only what is left of the overall deadline.
+                let remaining = Duration.milliseconds(Int64(max(0.001, deadline.timeIntervalSince(started)) * 1000))
+                let issued = try await provider.issue(current: current, timeout: min(settings.timeout, remaining))
                 await observe(
                     AttemptRecord(
                         attempt: attempt, httpStatus: 200,
