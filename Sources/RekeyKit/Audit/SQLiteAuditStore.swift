@@ -5,6 +5,7 @@
 
 import Foundation
 import GRDB
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -72,28 +73,77 @@ public final class SQLiteAuditStore: AuditStore {
         }
     }
 
+    /// Events waiting for the next commit, and whether a flusher is running.
+    private struct AppendQueue {
+        var pending: [(AuditEvent, CheckedContinuation<AuditEvent, any Error>)] = []
+        var flushing = false
+    }
+
+    private let queue = Mutex(AppendQueue())
+
+    /// Appends an event and returns once it is committed (`synchronous=FULL`). Appends
+    /// that arrive while a commit is in progress are committed together in the next one
+    /// (group commit): every caller still waits for its own event to be durable, but
+    /// concurrent jobs share one fsync instead of queueing for one each.
     @discardableResult
     public func append(_ event: AuditEvent) async throws -> AuditEvent {
+        try await withCheckedThrowingContinuation { continuation in
+            let startFlusher = queue.withLock { queue in
+                queue.pending.append((event, continuation))
+                guard !queue.flushing else { return false }
+                queue.flushing = true
+                return true
+            }
+            if startFlusher { Task { await self.flushPending() } }
+        }
+    }
+
+    private func flushPending() async {
+        while true {
+            let batch = queue.withLock { queue in
+                let batch = queue.pending
+                queue.pending = []
+                if batch.isEmpty { queue.flushing = false }
+                return batch
+            }
+            guard !batch.isEmpty else { return }
+            do {
+                let stored = try await commit(batch.map(\.0))
+                if let headPath, let last = stored.last, let sequence = last.sequence, let hash = last.hash {
+                    AuditHead(count: sequence, hash: hash).write(to: headPath)
+                }
+                for (index, item) in batch.enumerated() { item.1.resume(returning: stored[index]) }
+            } catch {
+                for item in batch { item.1.resume(throwing: error) }
+            }
+        }
+    }
+
+    /// Chains and inserts `events` in one BEGIN IMMEDIATE transaction.
+    private func commit(_ events: [AuditEvent]) async throws -> [AuditEvent] {
         let key = self.key
-        let stored = try await database.writeWithoutTransaction { db in
-            var stored = event
+        return try await database.writeWithoutTransaction { db in
+            var stored: [AuditEvent] = []
             try db.inTransaction(.immediate) {
+                stored = []
                 let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1")
-                let previousHash: String = last?["hash"] ?? ""
-                let previousSequence: Int64 = last?["seq"] ?? 0
-                stored.sequence = previousSequence + 1
-                stored.time = Date(timeIntervalSince1970: (event.time.timeIntervalSince1970 * 1000).rounded() / 1000)
-                stored.prevHash = previousHash
-                stored.hash = key.chainHash(previous: previousHash, canonical: stored.canonicalEncoding)
-                try AuditSchema.insert(stored, db)
+                var previousHash: String = last?["hash"] ?? ""
+                var previousSequence: Int64 = last?["seq"] ?? 0
+                for event in events {
+                    var row = event
+                    row.sequence = previousSequence + 1
+                    row.time = Date(timeIntervalSince1970: (event.time.timeIntervalSince1970 * 1000).rounded() / 1000)
+                    row.prevHash = previousHash
+                    row.hash = key.chainHash(previous: previousHash, canonical: row.canonicalEncoding)
+                    try AuditSchema.insert(row, db)
+                    previousHash = row.hash ?? ""
+                    previousSequence += 1
+                    stored.append(row)
+                }
                 return .commit
             }
             return stored
         }
-        if let headPath, let sequence = stored.sequence, let hash = stored.hash {
-            AuditHead(count: sequence, hash: hash).write(to: headPath)
-        }
-        return stored
     }
 
     public func histories() async throws -> [String: JobHistory] {

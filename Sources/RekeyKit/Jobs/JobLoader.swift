@@ -3,6 +3,7 @@
 // credential sources and sink targets) are checked once all files are read.
 
 import Foundation
+import Synchronization
 
 public struct JobLoadResult: Sendable {
     public var jobs: [Job]
@@ -45,10 +46,15 @@ public enum JobLoader {
     /// Loads every job below `paths`, applying `globalDefaults` (from rekey.yaml) beneath each file's own.
     public static func load(paths: [String], globalDefaults: YAMLDefaults? = nil) -> JobLoadResult {
         let (files, listing) = jobFiles(in: paths)
+        // Files are independent: parse them on every core, then merge in file order.
+        let results = Mutex([([Job], [Diagnostic])](repeating: ([], []), count: files.count))
+        DispatchQueue.concurrentPerform(iterations: files.count) { index in
+            let result = loadFile(files[index], globalDefaults: globalDefaults)
+            results.withLock { $0[index] = result }
+        }
         var jobs: [Job] = []
         var diagnostics = listing
-        for file in files {
-            let (fileJobs, fileDiagnostics) = loadFile(file, globalDefaults: globalDefaults)
+        for (fileJobs, fileDiagnostics) in results.withLock({ $0 }) {
             jobs += fileJobs
             diagnostics += fileDiagnostics
         }
