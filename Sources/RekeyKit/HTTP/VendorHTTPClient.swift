@@ -89,6 +89,9 @@ public final class VendorHTTPClient: HTTPTransport {
             redirectConfiguration: .disallow,
             timeout: .init(connect: .milliseconds(Int64(connectTimeout.seconds * 1000))))
         configuration.httpVersion = .http1Only
+        // AsyncHTTPClient keeps at most 8 connections per host by default, which would cap a
+        // run at 8 concurrent vendor calls whatever --concurrency says.
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)
         if let proxy = Self.proxy(from: environment) { configuration.proxy = proxy }
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
