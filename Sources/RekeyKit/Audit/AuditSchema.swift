@@ -85,7 +85,8 @@ enum AuditSchema {
     }
 
     /// The events `JobHistory.fold` needs, not the whole log: everything since each job's
-    /// last `done`, plus the last event of each step and the last one carrying an expiry.
+    /// last `done`, plus, before that, the last event of each step with and without a
+    /// fingerprint, an expiry and an exit code (the fold only ever keeps the latest of those).
     /// Folding this subset gives the same history as folding every event (tested).
     static let historySubsetQuery = """
         WITH last_done AS (
@@ -94,8 +95,8 @@ enum AuditSchema {
         picked AS (
             SELECT e.seq FROM events e LEFT JOIN last_done d ON d.job = e.job
                 WHERE e.job IS NOT NULL AND e.seq >= COALESCE(d.seq, 0)
-            UNION SELECT MAX(seq) FROM events WHERE job IS NOT NULL GROUP BY job, step
-            UNION SELECT MAX(seq) FROM events WHERE job IS NOT NULL AND expiry IS NOT NULL GROUP BY job
+            UNION SELECT MAX(seq) FROM events WHERE job IS NOT NULL
+                GROUP BY job, step, new_fp IS NULL, expiry IS NULL, exit_code IS NULL
         )
         SELECT * FROM events WHERE seq IN (SELECT seq FROM picked) ORDER BY seq
         """

@@ -43,8 +43,10 @@ public final class SQLiteAuditStore: AuditStore {
         }
         var configuration = Configuration()
         configuration.busyMode = .timeout(30)
-        configuration.journalMode = .wal
         configuration.prepareDatabase { db in
+            // Set here rather than with GRDB's `journalMode = .wal`, which also lowers
+            // `synchronous` to NORMAL: every committed event must survive power loss.
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         do {
