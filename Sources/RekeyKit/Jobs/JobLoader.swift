@@ -118,7 +118,7 @@ public enum JobLoader {
             }
             for (key, reference) in job.credentials.sorted(by: { $0.key < $1.key }) {
                 guard case .sink = reference else {
-                    if let other = sources[reference.description], other.name != job.name {
+                    if let other = sources[reference.description], other.location != job.location {
                         problems.append(
                             Diagnostic(
                                 .error, job.location,
@@ -130,7 +130,7 @@ public enum JobLoader {
                 }
             }
             for sink in job.sinks {
-                if let (other, otherSink) = targets[sink.target], other.name != job.name {
+                if let (other, otherSink) = targets[sink.target], other.location != job.location {
                     problems.append(
                         Diagnostic(
                             .error, sink.location,
