@@ -22,7 +22,8 @@ public struct DemoScenario: Sendable {
 
         public var description: String {
             switch self {
-            case .invalidJobs(let diagnostics): "demo jobs invalid: \(diagnostics.map(\.description).joined(separator: "; "))"
+            case .invalidJobs(let diagnostics):
+                "demo jobs invalid: \(diagnostics.map(\.description).joined(separator: "; "))"
             case .mismatch(let what): "demo check failed: \(what)"
             case .runFailed(let status): "demo run exited \(status.rawValue)"
             }
@@ -36,7 +37,9 @@ public struct DemoScenario: Sendable {
         let sinks = directory + "/sinks"
         let state = directory + "/state"
         let credentials = directory + "/credentials"
-        for path in [jobs, sinks, credentials] { try fm.createDirectory(atPath: path, withIntermediateDirectories: true) }
+        for path in [jobs, sinks, credentials] {
+            try fm.createDirectory(atPath: path, withIntermediateDirectories: true)
+        }
 
         var options = SandboxOptions()
         options.latency = .milliseconds(20)
@@ -85,14 +88,20 @@ public struct DemoScenario: Sendable {
 
         say("\n$ rekey run --trigger demo   (again: nothing is due)")
         let second = try await runOnce(paths: paths, jobs: loaded.jobs)
-        guard second.exitStatus == .ok, second.count(.rotated) == 0 else { throw DemoError.runFailed(second.exitStatus) }
+        guard second.exitStatus == .ok, second.count(.rotated) == 0 else {
+            throw DemoError.runFailed(second.exitStatus)
+        }
 
         say("\n$ rekey audit report")
         let store = try SQLiteAuditStore(readOnlyPath: paths.database, key: AuditKey(bytes: []))
-        let report = try await AuditReport.build(jobs: loaded.jobs, store: store, filter: AuditReportFilter(), now: Date())
+        let report = try await AuditReport.build(
+            jobs: loaded.jobs, store: store, filter: AuditReportFilter(), now: Date())
         say(try report.render(.table))
         let key = try AuditKey.load(path: state + "/audit.key")
-        say("\n$ rekey audit verify\n" + (try AuditVerifier.verify(databasePath: paths.database, key: key, headPath: state + "/audit.head")).description)
+        say(
+            "\n$ rekey audit verify\n"
+                + (try AuditVerifier.verify(databasePath: paths.database, key: key, headPath: state + "/audit.head"))
+                .description)
         say("\nTry it yourself: rekey plan --jobs \(jobs) --state-dir \(state)")
         await sandbox.stop()
     }

@@ -31,7 +31,9 @@ struct SandboxRoutes: Sendable {
             var request = request
             let text = String(buffer: try await request.collectBody(upTo: 65_536))
             do {
-                for line in text.split(whereSeparator: \.isNewline) { sandbox.inject(try FaultPlan.parse(String(line))) }
+                for line in text.split(whereSeparator: \.isNewline) {
+                    sandbox.inject(try FaultPlan.parse(String(line)))
+                }
                 return raw(200, Data("ok\n".utf8))
             } catch {
                 return raw(400, Data("\(error)\n".utf8))
@@ -41,7 +43,9 @@ struct SandboxRoutes: Sendable {
 
     func accountsDocument() -> [String: Any] {
         [
-            "questionpro": sandbox.questionProAccounts.map { ["organization_id": $0.organizationID, "api_key": $0.apiKey] },
+            "questionpro": sandbox.questionProAccounts.map {
+                ["organization_id": $0.organizationID, "api_key": $0.apiKey]
+            },
             "qrvey_admin": sandbox.adminUsers.map { ["username": $0.key, "access_key": $0.value] },
             "qrvey_composer": sandbox.composerAPIKeys.map { ["api_key": $0] },
         ]
@@ -58,7 +62,8 @@ struct SandboxRoutes: Sendable {
         let id = state.record(
             SandboxRequest(
                 id: 0, endpoint: endpoint.rawValue, method: request.method.rawValue, path: request.uri.description,
-                headers: headers, body: body, organizationID: organization, fault: fault.description, receivedAt: Date()))
+                headers: headers, body: body, organizationID: organization, fault: fault.description, receivedAt: Date()
+            ))
         if sandbox.options.latency > .zero { try? await Task.sleep(for: sandbox.options.latency) }
         if case .latency(let extra) = fault { try? await Task.sleep(for: extra) }
         return (id, fault)
@@ -149,7 +154,8 @@ struct SandboxRoutes: Sendable {
                 """
             return finish(id, raw(401, Data(body.utf8)))
         case .html:
-            return finish(id, raw(502, Data("<html><body><h1>502 Bad Gateway</h1></body></html>".utf8), type: "text/html"))
+            return finish(
+                id, raw(502, Data("<html><body><h1>502 Bad Gateway</h1></body></html>".utf8), type: "text/html"))
         case .redirect:
             var response = raw(302, Data())
             response.headers[.location] = "https://attacker.example/steal"

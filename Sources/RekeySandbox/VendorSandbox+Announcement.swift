@@ -22,7 +22,8 @@ extension VendorSandbox {
             "qrvey_admin": adminUsers.map { ["username": $0.key, "access_key": $0.value] },
             "qrvey_composer": composerAPIKeys.map { ["api_key": $0] },
         ]
-        let data = try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])
+        let data = try JSONSerialization.data(
+            withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self)
     }
 }

@@ -58,7 +58,9 @@ public final class VendorSandbox: Sendable {
 
     public var questionProAccounts: [QuestionProAccount] {
         state.storage.withLock { s in
-            s.questionPro.sorted { $0.key < $1.key }.map { QuestionProAccount(organizationID: $0.key, apiKey: $0.value) }
+            s.questionPro.sorted { $0.key < $1.key }.map {
+                QuestionProAccount(organizationID: $0.key, apiKey: $0.value)
+            }
         }
     }
 

@@ -57,7 +57,8 @@ public enum TestRunContext {
             spoolSecret: { job, secret, fingerprint, expiry in
                 try crash.effect("spool-write")
                 try spool.write(
-                    SpooledSecret(job: job.name, secret: secret, fingerprint: fingerprint, issuedAt: clock.now(), expiry: expiry))
+                    SpooledSecret(
+                        job: job.name, secret: secret, fingerprint: fingerprint, issuedAt: clock.now(), expiry: expiry))
             },
             spooled: {
                 if crash.isDead { throw CrashSwitch.Crashed() }
@@ -89,7 +90,8 @@ public enum TestRunContext {
             provider: .questionPro(
                 QuestionProSpec(baseURL: URL(string: "https://api.questionpro.com")!, organizationID: "1")),
             credentials: ["api_key": .sink("app")],
-            policy: Policy(every: .days(30), retry: RetrySettings(attempts: 3, base: .milliseconds(10), max: .milliseconds(50))),
+            policy: Policy(
+                every: .days(30), retry: RetrySettings(attempts: 3, base: .milliseconds(10), max: .milliseconds(50))),
             sinks: [
                 SinkSpec(id: "app", kind: .envFile, path: directory + "/app.env", key: "API_KEY", location: here),
                 SinkSpec(id: "worker", kind: .file, path: directory + "/worker.key", location: here),

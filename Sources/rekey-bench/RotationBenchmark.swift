@@ -33,7 +33,9 @@ enum RotationBenchmark {
         let count = Int(option(arguments, "--jobs", "1000")) ?? 1000
         let latencyMs = Int(option(arguments, "--latency-ms", "50")) ?? 50
         let concurrencies = option(arguments, "--concurrency", "1,8,32").split(separator: ",").compactMap { Int($0) }
-        print("rekey-bench rotation: \(count) QuestionPro jobs, sandbox latency \(latencyMs) ms, \(ProcessInfo.processInfo.activeProcessorCount) cores")
+        print(
+            "rekey-bench rotation: \(count) QuestionPro jobs, sandbox latency \(latencyMs) ms, \(ProcessInfo.processInfo.activeProcessorCount) cores"
+        )
         print("| concurrency | wall s | rotations/s | ideal s | ratio | sandbox CPU s |")
         print("| --- | --- | --- | --- | --- | --- |")
         for concurrency in concurrencies {
@@ -50,10 +52,15 @@ enum RotationBenchmark {
                         name: "job-\(index)", tenant: "t\(index % 50)", env: "prod",
                         provider: .questionPro(QuestionProSpec(baseURL: sandbox.url, organizationID: org)),
                         credentials: ["api_key": .sink("app")], policy: Policy(every: .days(30)),
-                        sinks: [SinkSpec(id: "app", kind: .envFile, path: dir.file("sinks/\(index).env"), key: "API_KEY", location: here)],
+                        sinks: [
+                            SinkSpec(
+                                id: "app", kind: .envFile, path: dir.file("sinks/\(index).env"), key: "API_KEY",
+                                location: here)
+                        ],
                         location: here))
             }
-            let paths = ResolvedPaths(jobs: dir.path, stateDirectory: dir.file("state"), database: dir.file("state/audit.sqlite"))
+            let paths = ResolvedPaths(
+                jobs: dir.path, stateDirectory: dir.file("state"), database: dir.file("state/audit.sqlite"))
             let session = try RunSession(paths: paths, trigger: "manual", log: { _ in })
             var options = RunOptions()
             options.concurrency = concurrency
@@ -67,7 +74,8 @@ enum RotationBenchmark {
             let rotated = summary.count(.rotated)
             print(
                 String(
-                    format: "| %d | %.2f | %.1f | %.2f | %.2f× | %.2f |", concurrency, wall, Double(rotated) / wall, ideal,
+                    format: "| %d | %.2f | %.1f | %.2f | %.2f× | %.2f |", concurrency, wall, Double(rotated) / wall,
+                    ideal,
                     wall / ideal, cpu) + (rotated == count ? "" : " (only \(rotated) rotated)"))
         }
         try await idleBenchmark(files: Int(option(arguments, "--files", "10000")) ?? 10_000)
@@ -92,7 +100,8 @@ enum RotationBenchmark {
 
                 """)
         }
-        let paths = ResolvedPaths(jobs: dir.file("jobs"), stateDirectory: dir.file("state"), database: dir.file("state/audit.sqlite"))
+        let paths = ResolvedPaths(
+            jobs: dir.file("jobs"), stateDirectory: dir.file("state"), database: dir.file("state/audit.sqlite"))
         let loadStart = ContinuousClock.now
         let loaded = JobLoader.load(paths: [paths.jobs])
         let loadTime = (ContinuousClock.now - loadStart).seconds
@@ -112,6 +121,8 @@ enum RotationBenchmark {
         let summary = await RotationRun(context: session.context, options: RunOptions()).execute(jobs: reloaded.jobs)
         await session.close()
         let runTime = (ContinuousClock.now - runStart).seconds
-        print("\(files) job files: load \(String(format: "%.3f", loadTime)) s; plan (load + history + decide) \(String(format: "%.3f", planTime)) s for \(entries.count) jobs; run with nothing due \(String(format: "%.3f", runTime)) s (\(summary.outcomes.count) rotated)")
+        print(
+            "\(files) job files: load \(String(format: "%.3f", loadTime)) s; plan (load + history + decide) \(String(format: "%.3f", planTime)) s for \(entries.count) jobs; run with nothing due \(String(format: "%.3f", runTime)) s (\(summary.outcomes.count) rotated)"
+        )
     }
 }

@@ -34,7 +34,9 @@ struct AdoptCommand: AsyncParsableCommand {
             }
             text = String(decoding: data, as: UTF8.self)
         } else if isatty(STDIN_FILENO) != 0 {
-            guard let typed = getpass("Secret for \(jobName) (not echoed): ") else { throw ValidationError("no secret given") }
+            guard let typed = getpass("Secret for \(jobName) (not echoed): ") else {
+                throw ValidationError("no secret given")
+            }
             text = String(cString: typed)
         } else {
             text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)

@@ -96,7 +96,8 @@ struct AuditReportCommand: AsyncParsableCommand {
 struct AuditVerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Recompute the audit log's hash chain; exit 1 at the first changed, missing, inserted or reordered event, or a truncated log.",
+        abstract:
+            "Recompute the audit log's hash chain; exit 1 at the first changed, missing, inserted or reordered event, or a truncated log.",
         discussion: "It cannot detect someone who holds the audit key (<state-dir>/audit.key) rewriting the whole log.")
 
     @OptionGroup var shared: SharedOptions
@@ -109,7 +110,8 @@ struct AuditVerifyCommand: AsyncParsableCommand {
             throw ExitCode(ExitStatus.jobFailed.rawValue)
         }
         let key = try AuditKey.load(path: state.auditKey)
-        let result = try AuditVerifier.verify(databasePath: workspace.paths.database, key: key, headPath: state.auditHead)
+        let result = try AuditVerifier.verify(
+            databasePath: workspace.paths.database, key: key, headPath: state.auditHead)
         if result.isOK {
             Console.out(result.description)
         } else {

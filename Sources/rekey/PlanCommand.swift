@@ -13,7 +13,9 @@ struct PlanCommand: AsyncParsableCommand {
 
     @OptionGroup var select: JobSelectionOptions
 
-    @Option(help: ArgumentHelp("Plan as of this time instead of now (ISO 8601, e.g. 2026-12-01T03:00:00Z).", valueName: "time"))
+    @Option(
+        help: ArgumentHelp(
+            "Plan as of this time instead of now (ISO 8601, e.g. 2026-12-01T03:00:00Z).", valueName: "time"))
     var now: String?
 
     @Option(help: "Output format.")

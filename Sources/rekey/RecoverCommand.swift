@@ -8,7 +8,8 @@ struct RecoverCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "recover",
         abstract: "Deliver secrets an interrupted run left in the spool, and settle interrupted vendor calls.",
-        discussion: "Every `rekey run` does this first; run it alone after a crash, or after fixing a sink that failed.")
+        discussion: "Every `rekey run` does this first; run it alone after a crash, or after fixing a sink that failed."
+    )
 
     @OptionGroup var shared: SharedOptions
 

@@ -1,8 +1,7 @@
 // The `rekey` executable: argument parsing and printing only; RekeyKit does the work.
 
-import RekeyKit
-
 import ArgumentParser
+import RekeyKit
 
 @main
 struct Rekey: AsyncParsableCommand {

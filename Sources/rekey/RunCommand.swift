@@ -36,7 +36,10 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Recorded in the audit log: cron or manual.")
     var trigger: Trigger = .manual
 
-    @Option(help: ArgumentHelp("Wait a random time up to this before starting, when stdin is not a terminal (e.g. 1h).", valueName: "duration"))
+    @Option(
+        help: ArgumentHelp(
+            "Wait a random time up to this before starting, when stdin is not a terminal (e.g. 1h).",
+            valueName: "duration"))
     var splay: String?
 
     @Option(help: "Rotations at once.")
@@ -51,15 +54,24 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Wait for another scheduled run to finish instead of exiting 75.")
     var wait = false
 
-    @Option(help: ArgumentHelp("After SIGTERM/SIGINT, how long in-flight rotations may take to finish.", valueName: "duration"))
+    @Option(
+        help: ArgumentHelp(
+            "After SIGTERM/SIGINT, how long in-flight rotations may take to finish.", valueName: "duration"))
     var grace: String = "60s"
 
-    @Option(name: .customLong("metrics-file"), help: ArgumentHelp("Write Prometheus metrics here after the run (for node_exporter's textfile collector).", valueName: "path"))
+    @Option(
+        name: .customLong("metrics-file"),
+        help: ArgumentHelp(
+            "Write Prometheus metrics here after the run (for node_exporter's textfile collector).", valueName: "path"))
     var metricsFile: String?
 
     func validate() throws {
-        if let splay, RekeyDuration.parse(splay) == nil { throw ValidationError("--splay must be a duration like 30m or 1h") }
-        if RekeyDuration.parseMilliseconds(grace) == nil { throw ValidationError("--grace must be a duration like 60s") }
+        if let splay, RekeyDuration.parse(splay) == nil {
+            throw ValidationError("--splay must be a duration like 30m or 1h")
+        }
+        if RekeyDuration.parseMilliseconds(grace) == nil {
+            throw ValidationError("--grace must be a duration like 60s")
+        }
         if let concurrency, !(1...256).contains(concurrency) { throw ValidationError("--concurrency must be 1...256") }
         if let maxRotations, maxRotations < 0 { throw ValidationError("--max-rotations must not be negative") }
     }
@@ -70,7 +82,9 @@ struct RunCommand: AsyncParsableCommand {
         let graceDuration = Duration.milliseconds(RekeyDuration.parseMilliseconds(grace) ?? 60_000)
         let graceText = grace
         let signals = await stop.trap { status in
-            Console.error("rekey: \(status == .interrupted ? "SIGINT" : "SIGTERM"): starting no new job; finishing in-flight rotations (up to \(graceText))")
+            Console.error(
+                "rekey: \(status == .interrupted ? "SIGINT" : "SIGTERM"): starting no new job; finishing in-flight rotations (up to \(graceText))"
+            )
             Task {
                 try? await Task.sleep(for: graceDuration)
                 Console.error("rekey: in-flight work did not finish within --grace \(graceText); exiting")
@@ -85,7 +99,9 @@ struct RunCommand: AsyncParsableCommand {
         if loaded.hasErrors {
             for diagnostic in loaded.diagnostics { Console.error(diagnostic.description) }
             guard skipInvalid else {
-                Console.error("rekey: \(loaded.errorCount) error(s) in job files; nothing was rotated (fix them, or pass --skip-invalid)")
+                Console.error(
+                    "rekey: \(loaded.errorCount) error(s) in job files; nothing was rotated (fix them, or pass --skip-invalid)"
+                )
                 throw ExitCode(ExitStatus.invalidJobFiles.rawValue)
             }
         }

@@ -17,7 +17,8 @@ struct RunPrinter: Sendable {
                 if let line = try? RunPrinter.json(JobLine(outcome: outcome)) { Console.out(line) }
             case .text:
                 if terminal && !quiet {
-                    Console.error("  \(outcome.job): \(outcome.kind.rawValue)" + (outcome.message.map { " — \($0)" } ?? ""))
+                    Console.error(
+                        "  \(outcome.job): \(outcome.kind.rawValue)" + (outcome.message.map { " — \($0)" } ?? ""))
                 }
             }
         }

@@ -4,16 +4,29 @@ import ArgumentParser
 import RekeyKit
 
 struct SharedOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Global config file (default: $REKEY_CONFIG, else rekey.yaml beside the jobs directory).", valueName: "file"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Global config file (default: $REKEY_CONFIG, else rekey.yaml beside the jobs directory).", valueName: "file"
+        ))
     var config: String?
 
-    @Option(name: .long, help: ArgumentHelp("Jobs directory (default: $REKEY_JOBS, else ./jobs, else /etc/rekey/jobs).", valueName: "dir"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Jobs directory (default: $REKEY_JOBS, else ./jobs, else /etc/rekey/jobs).", valueName: "dir"))
     var jobs: String?
 
-    @Option(name: .customLong("state-dir"), help: ArgumentHelp("State directory: spool, locks, audit key (default: $REKEY_STATE_DIR, else /var/lib/rekey for root, else $XDG_STATE_HOME/rekey).", valueName: "dir"))
+    @Option(
+        name: .customLong("state-dir"),
+        help: ArgumentHelp(
+            "State directory: spool, locks, audit key (default: $REKEY_STATE_DIR, else /var/lib/rekey for root, else $XDG_STATE_HOME/rekey).",
+            valueName: "dir"))
     var stateDir: String?
 
-    @Option(name: .long, help: ArgumentHelp("Audit database (default: $REKEY_DB, else <state-dir>/audit.sqlite).", valueName: "file"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Audit database (default: $REKEY_DB, else <state-dir>/audit.sqlite).", valueName: "file"))
     var db: String?
 
     var paths: SharedPathOptions {

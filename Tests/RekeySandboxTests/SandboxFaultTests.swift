@@ -36,7 +36,9 @@ import Testing
         #expect(SandboxFault.parse(fault.description) == fault)
     }
 
-    @Test(arguments: ["", " ", ":", "-", "-5", "200", "600", "99", "5o3", "503:wait=1", "latency=", "latency=soon", "reset", "okay"])
+    @Test(arguments: [
+        "", " ", ":", "-", "-5", "200", "600", "99", "5o3", "503:wait=1", "latency=", "latency=soon", "reset", "okay",
+    ])
     func anInvalidFaultIsRefused(_ text: String) {
         #expect(SandboxFault.parse(text) == nil)
     }
@@ -49,7 +51,10 @@ import Testing
         #expect(try FaultPlan.parse("probe=latency=20ms,html").faults == [.latency(.milliseconds(20)), .html])
     }
 
-    @Test(arguments: ["", "regenerate", "nowhere=ok", "=ok", "Regenerate=ok", "regenerate=bogus", "regenerate=503,teapot", "regenerate= "])
+    @Test(arguments: [
+        "", "regenerate", "nowhere=ok", "=ok", "Regenerate=ok", "regenerate=bogus", "regenerate=503,teapot",
+        "regenerate= ",
+    ])
     func anInvalidPlanIsRefusedWithAMessage(_ text: String) {
         #expect(throws: SandboxError.self) { try FaultPlan.parse(text) }
     }
@@ -80,7 +85,8 @@ import Testing
         var statuses: [Int] = []
         for _ in 0..<3 {
             let request = VendorRequest(
-                method: "GET", url: url.appendingPathComponent("a/api/v2/organizations/1001/users"), headers: [("api-key", key)])
+                method: "GET", url: url.appendingPathComponent("a/api/v2/organizations/1001/users"),
+                headers: [("api-key", key)])
             statuses.append(try await client.send(request, timeout: .seconds(2)).status)
         }
         await client.shutdown()

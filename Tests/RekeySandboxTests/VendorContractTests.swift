@@ -9,7 +9,8 @@ import Testing
 
 @Suite struct VendorContractTests {
     /// Runs `body` against a fresh sandbox and returns what it recorded.
-    func recorded(_ body: (VendorSandbox, URL, VendorHTTPClient) async throws -> Void) async throws -> [SandboxRequest] {
+    func recorded(_ body: (VendorSandbox, URL, VendorHTTPClient) async throws -> Void) async throws -> [SandboxRequest]
+    {
         let sandbox = VendorSandbox()
         let url = try await sandbox.start()
         let client = VendorHTTPClient(environment: [:])
@@ -45,7 +46,8 @@ import Testing
             _ = try await provider.issue(current: ["api_key": Secret(key)], timeout: .seconds(2))
         }
         try #require(requests.count == 2)
-        let probe = requests[0], regenerate = requests[1]
+        let probe = requests[0]
+        let regenerate = requests[1]
 
         #expect(probe.method == "GET")
         #expect(probe.path == "/a/api/v2/organizations/1001/users?page=1&perPage=1")
@@ -64,9 +66,12 @@ import Testing
     @Test func aConfiguredProbePathIsUsedWithTheOrganizationSubstituted() async throws {
         let requests = try await recorded { sandbox, url, client in
             let provider = QuestionProProvider(
-                spec: QuestionProSpec(baseURL: url, organizationID: "1002", probePath: "/a/api/v2/organizations/{organization_id}/users"),
+                spec: QuestionProSpec(
+                    baseURL: url, organizationID: "1002", probePath: "/a/api/v2/organizations/{organization_id}/users"),
                 transport: client, clock: ManualClock())
-            #expect(await provider.probe(Secret(sandbox.questionProKey(organizationID: "1002") ?? ""), timeout: .seconds(2)) == .works)
+            #expect(
+                await provider.probe(Secret(sandbox.questionProKey(organizationID: "1002") ?? ""), timeout: .seconds(2))
+                    == .works)
         }
         #expect(requests.map(\.path) == ["/a/api/v2/organizations/1002/users"])
     }
@@ -74,9 +79,11 @@ import Testing
     @Test func qrveyAdminLoginFollowsTheContract() async throws {
         let requests = try await recorded { sandbox, url, client in
             let provider = QrveyAdminProvider(
-                spec: QrveyAdminSpec(baseURL: url, username: "admin@sandbox.example"), transport: client, clock: ManualClock())
+                spec: QrveyAdminSpec(baseURL: url, username: "admin@sandbox.example"), transport: client,
+                clock: ManualClock())
             _ = try await provider.issue(
-                current: ["access_key": Secret(sandbox.adminUsers["admin@sandbox.example"] ?? "")], timeout: .seconds(2))
+                current: ["access_key": Secret(sandbox.adminUsers["admin@sandbox.example"] ?? "")], timeout: .seconds(2)
+            )
         }
         let login = try #require(requests.first)
         #expect(requests.count == 1)
@@ -111,8 +118,10 @@ import Testing
     @Test func optionalComposerFieldsAreLeftOutWhenUnset() async throws {
         let requests = try await recorded { sandbox, url, client in
             let provider = QrveyComposerProvider(
-                spec: QrveyComposerSpec(baseURL: url, userID: "u-1", appID: "a-1"), transport: client, clock: ManualClock())
-            _ = try await provider.issue(current: ["api_key": Secret(sandbox.composerAPIKeys.first ?? "")], timeout: .seconds(2))
+                spec: QrveyComposerSpec(baseURL: url, userID: "u-1", appID: "a-1"), transport: client,
+                clock: ManualClock())
+            _ = try await provider.issue(
+                current: ["api_key": Secret(sandbox.composerAPIKeys.first ?? "")], timeout: .seconds(2))
         }
         #expect(Set(try fields(try #require(requests.first).body).keys) == ["userid", "appid"])
     }
@@ -124,7 +133,8 @@ import Testing
                 spec: QuestionProSpec(baseURL: url, organizationID: "1001"), transport: client, clock: ManualClock())
             await #expect(throws: ProviderError.self) {
                 _ = try await provider.issue(
-                    current: ["api_key": Secret(sandbox.questionProKey(organizationID: "1001") ?? "")], timeout: .seconds(2))
+                    current: ["api_key": Secret(sandbox.questionProKey(organizationID: "1001") ?? "")],
+                    timeout: .seconds(2))
             }
         }
         #expect(requests.count == 1)

@@ -11,7 +11,9 @@ import Testing
         let result = try RekeyProcess.run(["validate", Self.repository.appendingPathComponent("jobs").path])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("6 job(s) in 3 file(s): OK"))
-        let json = try RekeyProcess.run(["validate", "--format", "json", Self.repository.appendingPathComponent("jobs").path])
+        let json = try RekeyProcess.run([
+            "validate", "--format", "json", Self.repository.appendingPathComponent("jobs").path,
+        ])
         let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
         #expect(object?["jobs"] as? Int == 6)
     }
@@ -53,7 +55,9 @@ import Testing
         let jobs = Self.repository.appendingPathComponent("jobs").path
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let args = ["plan", "--jobs", jobs, "--state-dir", dir.path, "--now", "2026-12-01T03:00:00Z", "--format", "json"]
+        let args = [
+            "plan", "--jobs", jobs, "--state-dir", dir.path, "--now", "2026-12-01T03:00:00Z", "--format", "json",
+        ]
         let first = try RekeyProcess.run(args)
         let second = try RekeyProcess.run(args)
         #expect(first.status == 0)
@@ -76,7 +80,9 @@ import Testing
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         try dir.write("state/audit.key", String(repeating: "k", count: 32))
-        let result = try RekeyProcess.run(["run", "--jobs", Self.repository.appendingPathComponent("jobs").path, "--state-dir", dir.file("state")])
+        let result = try RekeyProcess.run([
+            "run", "--jobs", Self.repository.appendingPathComponent("jobs").path, "--state-dir", dir.file("state"),
+        ])
         #expect(result.status == 1)
         #expect(result.stderr.contains("refusing to run"))
     }

@@ -99,7 +99,9 @@ import Testing
             let killedAt = Date()
             kill(process.processIdentifier, signal)
             process.waitUntilExit()
-            let how = process.terminationReason == .uncaughtSignal ? "signal \(process.terminationStatus)" : "exit \(process.terminationStatus)"
+            let how =
+                process.terminationReason == .uncaughtSignal
+                ? "signal \(process.terminationStatus)" : "exit \(process.terminationStatus)"
             exits[how, default: 0] += 1
             if signal == SIGTERM {
                 // Stopped gracefully (143) or finished first (0). A signal death means the stop
@@ -118,12 +120,15 @@ import Testing
             for (index, org) in fleet.organizations.enumerated() {
                 let name = "job-\(index)"
                 if fleet.sinkKey(index) == current[org] && fleet.fileKey(index).map({ $0 == current[org] }) != false {
-                    #expect(histories[name]?.needsRecovery != true, "iteration \(iteration): \(name) consistent but flagged")
+                    #expect(
+                        histories[name]?.needsRecovery != true, "iteration \(iteration): \(name) consistent but flagged"
+                    )
                     continue
                 }
                 needsRecovery += 1
                 #expect(signal == SIGKILL, "iteration \(iteration): a graceful stop lost \(name)'s key")
-                #expect(histories[name]?.needsRecovery == true, "iteration \(iteration): \(name) stale, not needs-recovery")
+                #expect(
+                    histories[name]?.needsRecovery == true, "iteration \(iteration): \(name) stale, not needs-recovery")
                 #expect(after.status == 2, "iteration \(iteration): exit \(after.status) with \(name) needing recovery")
                 // Only a regenerate the killed run had sent may lose its answer: one the vendor
                 // processed after this iteration began and before the next run started (the

@@ -39,7 +39,10 @@ import Testing
         environment["REKEY_TEST_QRVEY_KEY"] = composerKey
         let args = ["--jobs", dir.file("jobs"), "--state-dir", dir.file("state")]
         var outputs: [String] = []
-        for command in [["run", "--log-format", "json"], ["run", "--force"], ["plan"], ["audit", "report", "--events"], ["audit", "report", "--format", "json"]] {
+        for command in [
+            ["run", "--log-format", "json"], ["run", "--force"], ["plan"], ["audit", "report", "--events"],
+            ["audit", "report", "--format", "json"],
+        ] {
             let result = try RekeyProcess.run(command + args, environment: environment)
             outputs += [result.stdout, result.stderr]
         }
@@ -58,7 +61,9 @@ import Testing
         dump.waitUntilExit()
         #expect(database.contains("INSERT INTO"))
 
-        let hookEnvironments = try ["qp", "composer"].map { try String(contentsOfFile: dir.file("sinks/hook-env-\($0)"), encoding: .utf8) }
+        let hookEnvironments = try ["qp", "composer"].map {
+            try String(contentsOfFile: dir.file("sinks/hook-env-\($0)"), encoding: .utf8)
+        }
         #expect(hookEnvironments.allSatisfy { $0.contains("REKEY_JOB=") })
         #expect(hookEnvironments.allSatisfy { !$0.contains("REKEY_TEST_QRVEY_KEY") })
 

@@ -6,10 +6,13 @@ import Foundation
 
 extension AuditEvent {
     var canonicalEncoding: Data {
-        func millis(_ date: Date?) -> String? { date.map { String(Int64(($0.timeIntervalSince1970 * 1000).rounded())) } }
+        func millis(_ date: Date?) -> String? {
+            date.map { String(Int64(($0.timeIntervalSince1970 * 1000).rounded())) }
+        }
         let fields: [(String, String?)] = [
             ("seq", sequence.map(String.init)), ("time", millis(time)), ("run", runID), ("step", step.rawValue),
-            ("job", job), ("tenant", tenant), ("env", env), ("provider", provider), ("attempt", attempt.map(String.init)),
+            ("job", job), ("tenant", tenant), ("env", env), ("provider", provider),
+            ("attempt", attempt.map(String.init)),
             ("http_status", httpStatus.map(String.init)), ("vendor_error_name", vendorErrorName),
             ("vendor_error_id", vendorErrorID), ("latency_ms", latencyMilliseconds.map(String.init)),
             ("old_fp", oldFingerprint), ("new_fp", newFingerprint), ("expiry", millis(expiry)), ("trigger", trigger),

@@ -3,7 +3,9 @@
 import Foundation
 
 public enum AuditEventListing {
-    static let columns = ["seq", "time", "run", "step", "job", "tenant", "env", "attempt", "http", "vendor_error", "new_fp", "message"]
+    static let columns = [
+        "seq", "time", "run", "step", "job", "tenant", "env", "attempt", "http", "vendor_error", "new_fp", "message",
+    ]
 
     static func cells(_ event: AuditEvent) -> [String] {
         [
@@ -27,7 +29,9 @@ public enum AuditEventListing {
         case .markdown:
             var lines = ["| " + columns.joined(separator: " | ") + " |", "|" + columns.map { _ in " --- |" }.joined()]
             for event in events {
-                lines.append("| " + cells(event).map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |")
+                lines.append(
+                    "| " + cells(event).map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ")
+                        + " |")
             }
             return lines.joined(separator: "\n")
         case .json, .prometheus:

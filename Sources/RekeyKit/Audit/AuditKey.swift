@@ -6,7 +6,7 @@ import Crypto
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 public enum AuditKeyError: Error, LocalizedError, CustomStringConvertible {

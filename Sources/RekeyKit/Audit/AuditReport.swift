@@ -70,7 +70,8 @@ public struct AuditReport: Sendable {
                 AuditReportRow(
                     job: job.name, tenant: job.tenant, env: job.env, provider: job.kind.rawValue,
                     state: JobState.derive(history: history, decision: decision), lastSuccess: history.currentSince,
-                    lastAttempt: history.lastAttempt, ageSeconds: history.currentSince.map { Int(now.timeIntervalSince($0)) }, nextDue: decision.nextDue,
+                    lastAttempt: history.lastAttempt,
+                    ageSeconds: history.currentSince.map { Int(now.timeIntervalSince($0)) }, nextDue: decision.nextDue,
                     failuresInPeriod: failures[job.name] ?? 0, consecutiveFailures: history.consecutiveFailures,
                     lastError: history.lastError, inJobFiles: true))
         }
@@ -81,8 +82,10 @@ public struct AuditReport: Sendable {
             rows.append(
                 AuditReportRow(
                     job: name, tenant: tenant, env: env, provider: provider, state: state,
-                    lastSuccess: history.currentSince, lastAttempt: history.lastAttempt, ageSeconds: history.currentSince.map { Int(now.timeIntervalSince($0)) },
-                    nextDue: nil, failuresInPeriod: failures[name] ?? 0, consecutiveFailures: history.consecutiveFailures,
+                    lastSuccess: history.currentSince, lastAttempt: history.lastAttempt,
+                    ageSeconds: history.currentSince.map { Int(now.timeIntervalSince($0)) },
+                    nextDue: nil, failuresInPeriod: failures[name] ?? 0,
+                    consecutiveFailures: history.consecutiveFailures,
                     lastError: history.lastError, inJobFiles: false))
         }
         rows = rows.filter { row in
@@ -117,7 +120,8 @@ public struct AuditReport: Sendable {
             var table = TextTable(header: Self.columns.map { $0.uppercased().replacingOccurrences(of: "_", with: " ") })
             for row in rows { table.append(cells(row)) }
             let counts = Dictionary(grouping: rows, by: \.state).map { "\($0.value.count) \($0.key.rawValue)" }.sorted()
-            return table.render() + "\n\(rows.count) job(s)" + (counts.isEmpty ? "" : ": " + counts.joined(separator: ", "))
+            return table.render() + "\n\(rows.count) job(s)"
+                + (counts.isEmpty ? "" : ": " + counts.joined(separator: ", "))
         case .csv:
             return ([Self.columns] + rows.map(cells)).map { $0.map(CSV.field).joined(separator: ",") }
                 .joined(separator: "\r\n") + "\r\n"

@@ -52,7 +52,8 @@ enum AuditSchema {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
-                event.sequence, millis(event.time), event.runID, event.step.rawValue, event.job, event.tenant, event.env,
+                event.sequence, millis(event.time), event.runID, event.step.rawValue, event.job, event.tenant,
+                event.env,
                 event.provider, event.attempt, event.httpStatus, event.vendorErrorName, event.vendorErrorID,
                 event.latencyMilliseconds, event.oldFingerprint, event.newFingerprint, event.expiry.map(millis),
                 event.trigger, event.user, event.host, event.pid, event.version, event.exitCode, event.message,

@@ -40,12 +40,14 @@ public enum AuditVerifier {
                 return .bad(
                     sequence: sequence,
                     problem: sequence > expected
-                        ? "events \(expected)…\(sequence - 1) are missing (deleted)" : "an event was inserted out of order")
+                        ? "events \(expected)…\(sequence - 1) are missing (deleted)"
+                        : "an event was inserted out of order")
             }
             let recomputed = key.chainHash(previous: previousHash, canonical: row.canonicalEncoding)
             if row.prevHash != previousHash {
                 return .bad(
-                    sequence: sequence, problem: "it does not follow the previous event (inserted, deleted or reordered)")
+                    sequence: sequence,
+                    problem: "it does not follow the previous event (inserted, deleted or reordered)")
             }
             if row.hash != recomputed {
                 return .bad(sequence: sequence, problem: "its content was changed after it was written")
@@ -61,7 +63,8 @@ public enum AuditVerifier {
         }
         if count < head.count {
             return .bad(
-                sequence: count + 1, problem: "the log is truncated: audit.head records \(head.count) events, the database has \(count)")
+                sequence: count + 1,
+                problem: "the log is truncated: audit.head records \(head.count) events, the database has \(count)")
         }
         // A crash between a commit and the head write leaves the head behind: accept that,
         // but the event the head names must be the one in the database.

@@ -39,7 +39,8 @@ public enum PrometheusExposition {
             "rekey_job_seconds_until_due", "Seconds until the job is due (negative: overdue by that much; 0: due now).",
             rows.compactMap { row in row.nextDue.map { (labels(row), $0.timeIntervalSince(now).rounded()) } })
         family(
-            "rekey_job_state", "1 for the job's current state (ok, due, overdue, failing, hook-failed, needs-recovery).",
+            "rekey_job_state",
+            "1 for the job's current state (ok, due, overdue, failing, hook-failed, needs-recovery).",
             rows.flatMap { row in
                 JobState.allCases.map { (labels(row, extra: [("state", $0.rawValue)]), $0 == row.state ? 1.0 : 0.0) }
             })
@@ -48,8 +49,11 @@ public enum PrometheusExposition {
             family(
                 "rekey_run_exit_code", "Exit code of the last run.", [("", Double(run.exitStatus.rawValue))])
             family(
-                "rekey_run_timestamp_seconds", "Unix time the last run finished.", [("", now.timeIntervalSince1970.rounded())])
-            let kinds: [JobOutcome.Kind] = [.rotated, .recovered, .hooksRerun, .failed, .needsRecovery, .hookFailed, .locked, .notStarted]
+                "rekey_run_timestamp_seconds", "Unix time the last run finished.",
+                [("", now.timeIntervalSince1970.rounded())])
+            let kinds: [JobOutcome.Kind] = [
+                .rotated, .recovered, .hooksRerun, .failed, .needsRecovery, .hookFailed, .locked, .notStarted,
+            ]
             family(
                 "rekey_run_outcomes", "Jobs of the last run by outcome.",
                 kinds.map { ("{outcome=\"\($0.rawValue)\"}", Double(run.count($0))) })

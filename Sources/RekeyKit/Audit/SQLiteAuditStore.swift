@@ -8,7 +8,7 @@ import GRDB
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 public enum AuditStoreError: Error, LocalizedError, CustomStringConvertible {
@@ -18,7 +18,8 @@ public enum AuditStoreError: Error, LocalizedError, CustomStringConvertible {
     public var description: String {
         switch self {
         case .cannotOpen(let path, let why): "cannot open the audit database \(path): \(why)"
-        case .missing(let path): "no audit database at \(path): nothing has been recorded yet (or --db points elsewhere)"
+        case .missing(let path):
+            "no audit database at \(path): nothing has been recorded yet (or --db points elsewhere)"
         }
     }
 

@@ -46,7 +46,9 @@ public struct GlobalConfig: Sendable {
                     if let text = entry.value.scalar, let perMinute = Int(text), perMinute > 0 {
                         config.rateLimits[entry.key] = perMinute
                     } else {
-                        reader.error(entry.value, "rate_limit for '\(entry.key)' must be requests per minute, a whole number above 0")
+                        reader.error(
+                            entry.value,
+                            "rate_limit for '\(entry.key)' must be requests per minute, a whole number above 0")
                     }
                 }
             } else {

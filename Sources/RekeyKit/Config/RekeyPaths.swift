@@ -101,7 +101,9 @@ public struct PathResolver: Sendable {
             return path
         }
         guard let jobsDirectory else { return nil }
-        let beside = URL(fileURLWithPath: jobsDirectory).deletingLastPathComponent().appendingPathComponent("rekey.yaml").path
+        let beside = URL(fileURLWithPath: jobsDirectory).deletingLastPathComponent().appendingPathComponent(
+            "rekey.yaml"
+        ).path
         return FileManager.default.fileExists(atPath: beside) ? beside : nil
     }
 

@@ -27,7 +27,9 @@ public struct CredentialResolver: Sendable {
         return values
     }
 
-    public func resolve(_ reference: CredentialReference, credential: String, in job: Job) throws(CredentialError) -> Secret {
+    public func resolve(_ reference: CredentialReference, credential: String, in job: Job) throws(CredentialError)
+        -> Secret
+    {
         let secret: Secret
         switch reference {
         case .env(let name):

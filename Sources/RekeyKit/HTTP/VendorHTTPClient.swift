@@ -84,7 +84,9 @@ public final class VendorHTTPClient: HTTPTransport {
     public static let maximumBodySize = 1 << 20
     private let client: HTTPClient
 
-    public init(environment: [String: String] = ProcessInfo.processInfo.environment, connectTimeout: Duration = .seconds(5)) {
+    public init(
+        environment: [String: String] = ProcessInfo.processInfo.environment, connectTimeout: Duration = .seconds(5)
+    ) {
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
             timeout: .init(connect: .milliseconds(Int64(connectTimeout.seconds * 1000))))
@@ -132,7 +134,8 @@ public final class VendorHTTPClient: HTTPTransport {
             let (head, body) = try await task.futureResult.get()
             let elapsed = ContinuousClock.now - started
             return VendorResponse(
-                status: Int(head.status.code), headers: head.headers.map { ($0.name, $0.value) }, body: Data(body.readableBytesView),
+                status: Int(head.status.code), headers: head.headers.map { ($0.name, $0.value) },
+                body: Data(body.readableBytesView),
                 latencyMilliseconds: Int(elapsed.seconds * 1000))
         } catch {
             throw Self.classify(error, headSent: delegate.headSent)

@@ -49,7 +49,8 @@ public struct DiagnosticCollector: Sendable {
         diagnostics.append(Diagnostic(.error, location, message, hint: hint, job: job))
     }
 
-    public mutating func warning(_ location: SourceLocation, _ message: String, hint: String? = nil, job: String? = nil) {
+    public mutating func warning(_ location: SourceLocation, _ message: String, hint: String? = nil, job: String? = nil)
+    {
         diagnostics.append(Diagnostic(.warning, location, message, hint: hint, job: job))
     }
 

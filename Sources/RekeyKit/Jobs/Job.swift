@@ -127,7 +127,9 @@ public struct QrveyAdminSpec: Sendable, Hashable {
 
     public static let defaultFields = ["username": "username", "access_key": "accessKey", "token": "token"]
 
-    public init(baseURL: URL, username: String, path: String = QrveyAdminSpec.defaultPath, fields: [String: String] = [:]) {
+    public init(
+        baseURL: URL, username: String, path: String = QrveyAdminSpec.defaultPath, fields: [String: String] = [:]
+    ) {
         self.baseURL = baseURL
         self.username = username
         self.path = path

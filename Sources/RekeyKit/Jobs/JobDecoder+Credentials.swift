@@ -12,7 +12,8 @@ extension JobDecoder {
         let required = kind.credentialKeys
         guard let node = map["credentials"] else {
             reader.error(
-                map, "a '\(kind.rawValue)' job needs 'credentials' with \(required.map { "'\($0)'" }.joined(separator: ", "))",
+                map,
+                "a '\(kind.rawValue)' job needs 'credentials' with \(required.map { "'\($0)'" }.joined(separator: ", "))",
                 hint: "e.g. credentials: {\(required[0]): {env: MY_VAR}}")
             return [:]
         }
@@ -36,7 +37,8 @@ extension JobDecoder {
         guard let entries = node.entries else {
             if case .scalar = node.kind, node.scalar != nil {
                 // Never echo the value: it is probably a real secret.
-                reader.error(node, "'\(key)' holds an inline secret; secrets must be references, never values", hint: hint)
+                reader.error(
+                    node, "'\(key)' holds an inline secret; secrets must be references, never values", hint: hint)
             } else {
                 reader.error(node, "'\(key)' must be a reference, found \(node.typeName)", hint: hint)
             }

@@ -37,13 +37,16 @@ extension JobDecoder {
         case .questionProAPIKey?, .qrveyAdminToken?:
             if policyMap["every"] == nil {
                 reader.error(
-                    policyMap, "a '\(kind!.rawValue)' job needs 'policy.every': the vendor does not say when it expires",
+                    policyMap,
+                    "a '\(kind!.rawValue)' job needs 'policy.every': the vendor does not say when it expires",
                     hint: "e.g. every: 30d")
             }
         case .qrveyComposerToken?:
-            if policyMap["every"] == nil && (policyMap["renew_before"] == nil || map["provider"]?["expires_in"] == nil) {
+            if policyMap["every"] == nil && (policyMap["renew_before"] == nil || map["provider"]?["expires_in"] == nil)
+            {
                 reader.error(
-                    policyMap, "a 'qrvey.composer-token' job needs 'policy.every', or 'renew_before' with 'provider.expires_in'")
+                    policyMap,
+                    "a 'qrvey.composer-token' job needs 'policy.every', or 'renew_before' with 'provider.expires_in'")
             }
         case nil:
             break

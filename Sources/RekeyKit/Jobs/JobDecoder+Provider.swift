@@ -52,7 +52,8 @@ extension JobDecoder {
         case (nil, _?):
             base = baseURL(map, required: true)
         }
-        let organization = reader.string(map, "organization_id", required: true, context: "provider 'questionpro.api-key'")
+        let organization = reader.string(
+            map, "organization_id", required: true, context: "provider 'questionpro.api-key'")
         let probe = reader.string(map, "probe_path", required: false, context: "")
         if let probe, !probe.hasPrefix("/"), let node = map["probe_path"] {
             reader.error(node, "'probe_path' must start with '/'")
@@ -68,7 +69,8 @@ extension JobDecoder {
         let path = decodePath(map)
         let fields = decodeFields(map, allowed: Array(QrveyAdminSpec.defaultFields.keys).sorted())
         guard let base, let username else { return nil }
-        return QrveyAdminSpec(baseURL: base, username: username, path: path ?? QrveyAdminSpec.defaultPath, fields: fields)
+        return QrveyAdminSpec(
+            baseURL: base, username: username, path: path ?? QrveyAdminSpec.defaultPath, fields: fields)
     }
 
     private mutating func decodeQrveyComposer(_ map: YAMLNode) -> QrveyComposerSpec? {
@@ -79,7 +81,8 @@ extension JobDecoder {
         let client = reader.string(map, "client_id", required: false, context: context)
         let expiresIn = reader.string(map, "expires_in", required: false, context: context)
         if let expiresIn, RekeyDuration.parse(expiresIn) == nil, let node = map["expires_in"] {
-            reader.error(node, "'expires_in' is not a duration: '\(expiresIn)'", hint: "Qrvey takes values like 60m or 1w")
+            reader.error(
+                node, "'expires_in' is not a duration: '\(expiresIn)'", hint: "Qrvey takes values like 60m or 1w")
         }
         let path = decodePath(map)
         let fields = decodeFields(map, allowed: Array(QrveyComposerSpec.defaultFields.keys).sorted())

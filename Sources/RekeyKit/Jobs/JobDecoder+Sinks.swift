@@ -9,7 +9,9 @@ extension JobDecoder {
     mutating func decodeSinks(_ map: YAMLNode) -> [SinkSpec] {
         guard let items = reader.list(map, "sinks") else {
             if map["sinks"] == nil {
-                reader.error(map, "a job needs at least one sink", hint: "e.g. sinks: [{id: app, kind: env-file, path: /etc/app/env, key: API_KEY}]")
+                reader.error(
+                    map, "a job needs at least one sink",
+                    hint: "e.g. sinks: [{id: app, kind: env-file, path: /etc/app/env, key: API_KEY}]")
             }
             return []
         }
@@ -50,7 +52,9 @@ extension JobDecoder {
             if key == nil && map["key"] == nil {
                 reader.error(map, "an env-file sink needs 'key' (the variable to set)")
             } else if let key, !SinkSpec.isValidVariableName(key) {
-                reader.error(map["key"]!, "'\(key)' is not a valid variable name", hint: "letters, digits and _, not starting with a digit")
+                reader.error(
+                    map["key"]!, "'\(key)' is not a valid variable name",
+                    hint: "letters, digits and _, not starting with a digit")
             }
         case .file?:
             if let keyNode = map["key"] { reader.error(keyNode, "'key' is only for env-file sinks") }
@@ -90,7 +94,9 @@ extension JobDecoder {
             return nil
         }
         if value & 0o077 != 0 {
-            reader.warning(node, "'mode' \"\(text)\" lets group or others read the secret", hint: "use \"0600\" unless a group must read it")
+            reader.warning(
+                node, "'mode' \"\(text)\" lets group or others read the secret",
+                hint: "use \"0600\" unless a group must read it")
         }
         return value
     }

@@ -31,7 +31,9 @@ public enum JobLoader {
             if isDirectory.boolValue {
                 let names = (try? fm.contentsOfDirectory(atPath: path)) ?? []
                 let directory = path.hasSuffix("/") && path.count > 1 ? String(path.dropLast()) : path
-                files += names.filter { isJobFileName($0) }.sorted().map { directory == "." ? $0 : "\(directory)/\($0)" }
+                files += names.filter { isJobFileName($0) }.sorted().map {
+                    directory == "." ? $0 : "\(directory)/\($0)"
+                }
             } else {
                 files.append(path)
             }
@@ -74,7 +76,8 @@ public enum JobLoader {
         var diagnostics = diagnostics
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         guard root.entries != nil else {
-            diagnostics.append(Diagnostic(.error, root.location, "a job file must be a mapping, found \(root.typeName)"))
+            diagnostics.append(
+                Diagnostic(.error, root.location, "a job file must be a mapping, found \(root.typeName)"))
             return ([], diagnostics)
         }
         var jobNodes: [YAMLNode]
@@ -112,7 +115,8 @@ public enum JobLoader {
         for job in jobs {
             if let other = names[job.name] {
                 problems.append(
-                    Diagnostic(.error, job.location, "two jobs are named '\(job.name)' (the other at \(other.location))"))
+                    Diagnostic(
+                        .error, job.location, "two jobs are named '\(job.name)' (the other at \(other.location))"))
             } else {
                 names[job.name] = job
             }

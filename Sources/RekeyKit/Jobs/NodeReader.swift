@@ -56,7 +56,10 @@ struct NodeReader {
         case "true", "yes", "on": return true
         case "false", "no", "off": return false
         default:
-            error(node, "'\(key)' must be true or false, found \(node.scalar.map { _ in "'\(node.scalar!)'" } ?? node.typeName)")
+            error(
+                node,
+                "'\(key)' must be true or false, found \(node.scalar.map { _ in "'\(node.scalar!)'" } ?? node.typeName)"
+            )
             return nil
         }
     }

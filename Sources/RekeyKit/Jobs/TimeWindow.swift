@@ -53,7 +53,9 @@ public struct TimeWindow: Sendable, Hashable, CustomStringConvertible {
     public func nextOpening(atOrAfter date: Date) -> Date {
         if contains(date) { return date }
         let seconds = floor(date.timeIntervalSince1970)
-        let dayStart = seconds - (seconds.truncatingRemainder(dividingBy: 86_400) + 86_400)
+        let dayStart =
+            seconds
+            - (seconds.truncatingRemainder(dividingBy: 86_400) + 86_400)
             .truncatingRemainder(dividingBy: 86_400)
         var candidate = Date(timeIntervalSince1970: dayStart + Double(start % 1440) * 60)
         if candidate < date { candidate += 86_400 }

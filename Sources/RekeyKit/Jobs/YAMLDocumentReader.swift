@@ -18,7 +18,9 @@ struct YAMLDocumentReader {
         let shown = displayPath ?? path
         let start = SourceLocation(file: shown, line: 1, column: 1)
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            return (nil, [Diagnostic(.error, start, "cannot read the file", hint: "check that it exists and is readable")])
+            return (
+                nil, [Diagnostic(.error, start, "cannot read the file", hint: "check that it exists and is readable")]
+            )
         }
         defer { try? handle.close() }
         let data: Data
@@ -33,7 +35,14 @@ struct YAMLDocumentReader {
     static func parse(data: Data, file: String) -> (YAMLNode?, [Diagnostic]) {
         let start = SourceLocation(file: file, line: 1, column: 1)
         guard data.count <= maximumFileSize else {
-            return (nil, [Diagnostic(.error, start, "the file is larger than 1 MiB", hint: "a job file is a few lines; split it or check that this is the right file")])
+            return (
+                nil,
+                [
+                    Diagnostic(
+                        .error, start, "the file is larger than 1 MiB",
+                        hint: "a job file is a few lines; split it or check that this is the right file")
+                ]
+            )
         }
         if data.contains(0) {
             return (nil, [Diagnostic(.error, start, "the file is binary (it contains NUL bytes), not YAML")])
@@ -129,7 +138,9 @@ struct YAMLDocumentReader {
             if atLineStart {
                 if byte == 0x20 {
                     indentation += 1
-                    if indentation > maximumIndentation { return problem("indentation over \(maximumIndentation) columns") }
+                    if indentation > maximumIndentation {
+                        return problem("indentation over \(maximumIndentation) columns")
+                    }
                     previous = byte
                     continue
                 }
@@ -138,13 +149,21 @@ struct YAMLDocumentReader {
                     column += 1
                     if next == 0x20 || next == 0x0A || next == nil {
                         dashes += 1
-                        if dashes > maximumLeadingDashes { return problem("more than \(maximumLeadingDashes) nested '- '") }
-                        if next == 0x0A { pending = next; column -= 1 }
+                        if dashes > maximumLeadingDashes {
+                            return problem("more than \(maximumLeadingDashes) nested '- '")
+                        }
+                        if next == 0x0A {
+                            pending = next
+                            column -= 1
+                        }
                         previous = 0x20
                         continue
                     }
                     atLineStart = false
-                    if let next { pending = next; column -= 1 }
+                    if let next {
+                        pending = next
+                        column -= 1
+                    }
                     previous = byte
                     continue
                 }

@@ -9,7 +9,9 @@ struct HTTPExchange: Sendable {
     let clock: any RekeyClock
 
     /// Sends `request`; a 2xx answer is returned, anything else thrown as `ProviderError`.
-    func send(_ request: VendorRequest, timeout: Duration, secrets: [Secret]) async throws(ProviderError) -> VendorResponse {
+    func send(_ request: VendorRequest, timeout: Duration, secrets: [Secret]) async throws(ProviderError)
+        -> VendorResponse
+    {
         let response: VendorResponse
         do {
             response = try await transport.send(request, timeout: timeout)
@@ -29,8 +31,10 @@ struct HTTPExchange: Sendable {
         if id == nil, let code = LenientJSON.value(of: "code", in: body) { id = code }
         let message = LenientJSON.value(of: "message", in: body)
         return ProviderError(
-            vendor: vendor, kind: .status(response.status), vendorErrorName: ProviderError.scrub(name, secrets: secrets),
-            vendorErrorID: ProviderError.scrub(id, secrets: secrets), vendorMessage: ProviderError.scrub(message, secrets: secrets),
+            vendor: vendor, kind: .status(response.status),
+            vendorErrorName: ProviderError.scrub(name, secrets: secrets),
+            vendorErrorID: ProviderError.scrub(id, secrets: secrets),
+            vendorMessage: ProviderError.scrub(message, secrets: secrets),
             headSent: true,
             retryAfterSeconds: response.status == 429
                 ? RetryPolicy.parseRetryAfter(response.header("Retry-After"), now: clock.now()) : nil,

@@ -76,7 +76,8 @@ public struct ProviderError: Error, Sendable, CustomStringConvertible, Localized
 
     var nextStep: String? {
         if isAllowanceExhausted {
-            return "the API call allowance of this licence is exhausted; not retried. Raise the allowance with the vendor"
+            return
+                "the API call allowance of this licence is exhausted; not retried. Raise the allowance with the vendor"
         }
         switch status {
         case 401?: return "the current credential was rejected; check it, or run `rekey adopt` with a working one"

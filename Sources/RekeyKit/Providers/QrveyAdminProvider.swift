@@ -19,7 +19,8 @@ public struct QrveyAdminProvider: Provider {
 
     public func issue(current: ResolvedCredentials, timeout: Duration) async throws -> IssuedSecret {
         guard let accessKey = current["access_key"] else {
-            throw ProviderError(vendor: "Qrvey Admin Center", kind: .status(401), vendorMessage: "no access_key credential")
+            throw ProviderError(
+                vendor: "Qrvey Admin Center", kind: .status(401), vendorMessage: "no access_key credential")
         }
         let body = HTTPExchange.json([
             spec.fields["username"] ?? "username": spec.username,
@@ -29,7 +30,8 @@ public struct QrveyAdminProvider: Provider {
             method: "POST", url: HTTPExchange.url(spec.baseURL, spec.path),
             headers: [("Content-Type", "application/json"), ("Accept", "application/json")], body: body)
         let response = try await exchange.send(request, timeout: timeout, secrets: [accessKey])
-        guard let token = LenientJSON.value(of: spec.fields["token"] ?? "token", in: response.body), !token.isEmpty else {
+        guard let token = LenientJSON.value(of: spec.fields["token"] ?? "token", in: response.body), !token.isEmpty
+        else {
             throw ProviderError(vendor: "Qrvey Admin Center", kind: .malformedAnswer)
         }
         return IssuedSecret(secret: Secret(token), expiry: JWTExpiry.expiry(of: token))

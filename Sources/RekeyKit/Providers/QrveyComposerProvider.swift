@@ -31,10 +31,13 @@ public struct QrveyComposerProvider: Provider {
         if let clientID = spec.clientID { fields[spec.fields["client_id"] ?? "clientid"] = clientID }
         let request = VendorRequest(
             method: "POST", url: HTTPExchange.url(spec.baseURL, spec.path),
-            headers: [("x-api-key", apiKey.revealed), ("Content-Type", "application/json"), ("Accept", "application/json")],
+            headers: [
+                ("x-api-key", apiKey.revealed), ("Content-Type", "application/json"), ("Accept", "application/json"),
+            ],
             body: HTTPExchange.json(fields))
         let response = try await exchange.send(request, timeout: timeout, secrets: [apiKey])
-        guard let token = LenientJSON.value(of: spec.fields["token"] ?? "token", in: response.body), !token.isEmpty else {
+        guard let token = LenientJSON.value(of: spec.fields["token"] ?? "token", in: response.body), !token.isEmpty
+        else {
             throw ProviderError(vendor: "Qrvey Composer", kind: .malformedAnswer)
         }
         let expiry =

@@ -72,7 +72,8 @@ public struct RotationCall: Sendable {
             } catch {
                 let failure =
                     error as? ProviderError
-                    ?? ProviderError(vendor: provider.kind.rawValue, kind: .transport(.other), vendorMessage: "\(error)")
+                    ?? ProviderError(
+                        vendor: provider.kind.rawValue, kind: .transport(.other), vendorMessage: "\(error)")
                 let verdict = FailureClassification.verdict(for: failure, idempotent: provider.isIdempotent)
                 var record = AttemptRecord(
                     attempt: attempt, httpStatus: failure.status, vendorErrorName: failure.vendorErrorName,
@@ -83,7 +84,8 @@ public struct RotationCall: Sendable {
                     record.summary += "; rejected after an ambiguous attempt"
                     await observe(record)
                     return .needsRecovery(
-                        lostAnswerMessage("a retry after an unanswered attempt was rejected with 401"), attempts: attempt)
+                        lostAnswerMessage("a retry after an unanswered attempt was rejected with 401"),
+                        attempts: attempt)
                 }
                 switch verdict {
                 case .fail:
@@ -131,7 +133,8 @@ public struct RotationCall: Sendable {
                             lostAnswerMessage("\(failure); the old key is now rejected"), attempts: attempt)
                     case .noAnswer(let why):
                         return .needsRecovery(
-                            lostAnswerMessage("\(failure); the old key could not be checked: \(why)"), attempts: attempt)
+                            lostAnswerMessage("\(failure); the old key could not be checked: \(why)"), attempts: attempt
+                        )
                     }
                 }
             }

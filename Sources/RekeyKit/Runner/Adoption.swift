@@ -52,12 +52,14 @@ public struct Adoption: Sendable {
         }
         let procedure = RotationProcedure(context: context, job: job)
         var row = AuditEvent.job(
-            job, step: .adopted, runID: context.runID, time: context.clock.now(), message: "secret adopted by an operator")
+            job, step: .adopted, runID: context.runID, time: context.clock.now(),
+            message: "secret adopted by an operator")
         row.newFingerprint = fingerprint
         row.trigger = context.trigger
         await procedure.record(row, required: true)
         return await procedure.deliver(
-            secret, expiry: nil, oldFingerprint: nil, mustVerify: false, provider: verify ? provider : nil, fresh: false)
+            secret, expiry: nil, oldFingerprint: nil, mustVerify: false, provider: verify ? provider : nil, fresh: false
+        )
     }
 }
 

@@ -18,7 +18,9 @@ public struct PlanEntry: Sendable, Hashable, Codable {
 }
 
 public enum Plan {
-    public static func build(jobs: [Job], histories: [String: JobHistory], now: Date, force: Bool = false) -> [PlanEntry] {
+    public static func build(jobs: [Job], histories: [String: JobHistory], now: Date, force: Bool = false)
+        -> [PlanEntry]
+    {
         jobs.map { job in
             let history = histories[job.name] ?? JobHistory()
             let decision = Scheduler.decide(job: job, history: history, now: now, force: force)
@@ -62,7 +64,8 @@ public enum Plan {
 public enum Timestamps {
     /// `2026-11-24T13:37:00Z`
     public static func iso8601(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: false).timeZone(separator: .omitted))
+        date.formatted(
+            .iso8601.year().month().day().time(includingFractionalSeconds: false).timeZone(separator: .omitted))
     }
 
     /// Parses `2026-11-24T13:37:00Z` (fractional seconds and offsets accepted).

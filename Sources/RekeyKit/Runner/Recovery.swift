@@ -79,7 +79,8 @@ public struct Recovery: Sendable {
         }
         let provider = context.makeProvider(job)
         var outcome = await procedure.deliver(
-            entry.secret, expiry: entry.expiry, oldFingerprint: nil, mustVerify: false, provider: provider, fresh: false)
+            entry.secret, expiry: entry.expiry, oldFingerprint: nil, mustVerify: false, provider: provider, fresh: false
+        )
         if outcome.kind == .recovered {
             outcome.message = "delivered the secret an interrupted run had spooled"
         }
@@ -109,7 +110,9 @@ public struct Recovery: Sendable {
         switch probe {
         case .works:
             await procedure.record(
-                event(.failed, "an earlier run stopped during the vendor call; the old key still works, so nothing was rotated"))
+                event(
+                    .failed,
+                    "an earlier run stopped during the vendor call; the old key still works, so nothing was rotated"))
             return nil
         case .noAnswer(let why):
             // Unknown either way: rotate nothing, keep the intent open, ask again next run.

@@ -36,7 +36,9 @@ struct RotationProcedure: Sendable {
     func rotate() async -> JobOutcome {
         let started = context.clock.now()
         func outcome(_ kind: JobOutcome.Kind, attempts: Int = 0, _ message: String? = nil) -> JobOutcome {
-            JobOutcome(job, kind, attempts: attempts, seconds: context.clock.now().timeIntervalSince(started), message: message)
+            JobOutcome(
+                job, kind, attempts: attempts, seconds: context.clock.now().timeIntervalSince(started), message: message
+            )
         }
 
         let (resolved, problems) = await preflight()
@@ -63,7 +65,8 @@ struct RotationProcedure: Sendable {
                 await record(event(.failed, message: message))
                 return outcome(.failed, message)
             case .noAnswer(let why):
-                let message = "could not check the current key before regenerating (\(why)); nothing was changed, the next run retries"
+                let message =
+                    "could not check the current key before regenerating (\(why)); nothing was changed, the next run retries"
                 await record(event(.failed, message: message))
                 return outcome(.failed, message)
             }
@@ -200,7 +203,8 @@ struct RotationProcedure: Sendable {
             row.exitCode = result.succeeded ? 0 : (result.exitCode ?? -1)
             await record(row)
             if !result.succeeded {
-                return "hook \(index + 1) (\(hook.argv[0])) \(result.summary); the secret is delivered, the next run re-runs the hooks"
+                return
+                    "hook \(index + 1) (\(hook.argv[0])) \(result.summary); the secret is delivered, the next run re-runs the hooks"
             }
         }
         return nil

@@ -62,7 +62,8 @@ public struct RotationRun: Sendable {
         summary.oneOff = !options.isScheduled
         summary.seconds = context.clock.now().timeIntervalSince(started)
         if !context.dryRun {
-            let counts = "rotated \(summary.count(.rotated)), failed \(summary.count(.failed)), needs-recovery \(summary.count(.needsRecovery))"
+            let counts =
+                "rotated \(summary.count(.rotated)), failed \(summary.count(.failed)), needs-recovery \(summary.count(.needsRecovery))"
             _ = try? await context.audit.append(
                 runEvent(.runFinished, message: counts, exitCode: Int(summary.exitStatus.rawValue)))
         }
@@ -118,7 +119,8 @@ public struct RotationRun: Sendable {
             let started = context.clock.now()
             let failure = await procedure.runHooks()
             return JobOutcome(
-                job, failure == nil ? .hooksRerun : .hookFailed, seconds: context.clock.now().timeIntervalSince(started),
+                job, failure == nil ? .hooksRerun : .hookFailed,
+                seconds: context.clock.now().timeIntervalSince(started),
                 message: failure)
         }
         return await procedure.rotate()

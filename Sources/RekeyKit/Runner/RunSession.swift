@@ -33,7 +33,8 @@ public final class RunSession: Sendable {
 
     /// Opens the state directory and the audit log and wires production effects.
     public init(
-        paths: ResolvedPaths, trigger: String, dryRun: Bool = false, onFailure: [HookSpec] = [], rateLimits: [String: Int] = [:], httpsProxy: String? = nil, clock: any RekeyClock = SystemClock(),
+        paths: ResolvedPaths, trigger: String, dryRun: Bool = false, onFailure: [HookSpec] = [],
+        rateLimits: [String: Int] = [:], httpsProxy: String? = nil, clock: any RekeyClock = SystemClock(),
         random: any RandomSource = SystemRandomSource(),
         environment: [String: String] = ProcessInfo.processInfo.environment, settleDelay: Duration = .seconds(2),
         log: @escaping @Sendable (String) -> Void
@@ -81,7 +82,8 @@ public final class RunSession: Sendable {
             },
             spoolSecret: { job, secret, fingerprint, expiry in
                 try spool.write(
-                    SpooledSecret(job: job.name, secret: secret, fingerprint: fingerprint, issuedAt: clock.now(), expiry: expiry))
+                    SpooledSecret(
+                        job: job.name, secret: secret, fingerprint: fingerprint, issuedAt: clock.now(), expiry: expiry))
             },
             spooled: { try spool.all() },
             removeSpool: { job in spool.remove(job: job.name) },
@@ -99,7 +101,8 @@ public final class RunSession: Sendable {
 
     /// `20261124T133700Z-1a2b3c`: sortable, unique enough per host.
     static func newRunID(_ now: Date) -> String {
-        let stamp = Timestamps.iso8601(now).replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "")
+        let stamp = Timestamps.iso8601(now).replacingOccurrences(of: "-", with: "").replacingOccurrences(
+            of: ":", with: "")
         return stamp + "-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
     }
 
@@ -107,7 +110,9 @@ public final class RunSession: Sendable {
     public func runLock(wait: Bool, clock: any RekeyClock = SystemClock()) async throws -> FileLock {
         let path = LockDirectory(path: state.locks).runLockPath
         if wait {
-            if let lock = try await FileLock.acquire(path: path, clock: clock, timeout: .seconds(6 * 3600)) { return lock }
+            if let lock = try await FileLock.acquire(path: path, clock: clock, timeout: .seconds(6 * 3600)) {
+                return lock
+            }
         } else if let lock = FileLock.tryAcquire(path: path) {
             return lock
         }
@@ -120,14 +125,16 @@ public final class RunSession: Sendable {
         progress: @escaping @Sendable (JobOutcome) -> Void, log: @escaping @Sendable (String) -> Void
     ) async throws -> RunSummary {
         let session = try RunSession(
-            paths: workspace.paths, trigger: options.trigger, dryRun: options.dryRun, onFailure: workspace.config.onFailure,
+            paths: workspace.paths, trigger: options.trigger, dryRun: options.dryRun,
+            onFailure: workspace.config.onFailure,
             rateLimits: workspace.config.rateLimits, httpsProxy: workspace.config.httpsProxy,
             settleDelay: options.settleDelay,
             log: log)
         do {
             let lock = options.isScheduled && !options.dryRun ? try await session.runLock(wait: options.wait) : nil
             defer { lock?.release() }
-            let run = RotationRun(context: session.context, options: options, stopRequested: stopRequested, progress: progress)
+            let run = RotationRun(
+                context: session.context, options: options, stopRequested: stopRequested, progress: progress)
             let summary = await run.execute(jobs: jobs)
             await session.close()
             return summary

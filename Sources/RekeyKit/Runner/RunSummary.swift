@@ -54,9 +54,11 @@ public struct RunSummary: Sendable {
                     + (notStarted.isEmpty ? "" : "; not started: \(notStarted.joined(separator: ", "))"))
         }
         if !problemsOnly || exitStatus != .ok {
-            let parts = [JobOutcome.Kind.rotated, .recovered, .hooksRerun, .planned, .failed, .needsRecovery, .hookFailed,
-                .locked, .notStarted]
-                .compactMap { kind in count(kind) > 0 ? "\(count(kind)) \(kind.rawValue)" : nil }
+            let parts = [
+                JobOutcome.Kind.rotated, .recovered, .hooksRerun, .planned, .failed, .needsRecovery, .hookFailed,
+                .locked, .notStarted,
+            ]
+            .compactMap { kind in count(kind) > 0 ? "\(count(kind)) \(kind.rawValue)" : nil }
             lines.append(
                 "run \(runID): " + (parts.isEmpty ? "nothing due" : parts.joined(separator: ", "))
                     + String(format: " in %.1fs", seconds) + " (exit \(exitStatus.rawValue))")

@@ -78,7 +78,10 @@ public enum Scheduler {
         if let expiry = history.expiry {
             if let renewBefore = job.policy.renewBefore {
                 candidates.append(
-                    (expiry - renewBefore.timeInterval, .expiresSoon(remaining: .init(seconds: 0), renewBefore: renewBefore)))
+                    (
+                        expiry - renewBefore.timeInterval,
+                        .expiresSoon(remaining: .init(seconds: 0), renewBefore: renewBefore)
+                    ))
             }
             candidates.append((expiry, .expired))
         }
@@ -138,7 +141,8 @@ public enum Scheduler {
             return .ageReached(age: .init(seconds: Int64(age)), every: every)
         case .expiresSoon(_, let renewBefore):
             let remaining = (history.expiry ?? now).timeIntervalSince(now)
-            return remaining <= 0 ? .expired : .expiresSoon(remaining: .init(seconds: Int64(remaining)), renewBefore: renewBefore)
+            return remaining <= 0
+                ? .expired : .expiresSoon(remaining: .init(seconds: Int64(remaining)), renewBefore: renewBefore)
         default:
             return reason
         }

@@ -6,13 +6,13 @@ import Foundation
 import Subprocess
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 #if canImport(System)
-import System
+    import System
 #else
-import SystemPackage
+    import SystemPackage
 #endif
 
 public struct HookRunner: Sendable {
@@ -61,14 +61,17 @@ public struct HookRunner: Sendable {
         }
         var options = PlatformOptions()
         options.createSession = true
-        options.teardownSequence = [.send(signal: .terminate, toProcessGroup: true, allowedDurationToNextStep: .seconds(2))]
+        options.teardownSequence = [
+            .send(signal: .terminate, toProcessGroup: true, allowedDurationToNextStep: .seconds(2))
+        ]
         let configuration = Configuration(
             executable: .path(FilePath(executable)),
             arguments: Arguments(Array(hook.argv.dropFirst())),
             environment: .custom(
-                Dictionary(uniqueKeysWithValues: environment(for: job, extra: extraEnvironment).map {
-                    (Environment.Key(stringLiteral: $0.key), $0.value)
-                })),
+                Dictionary(
+                    uniqueKeysWithValues: environment(for: job, extra: extraEnvironment).map {
+                        (Environment.Key(stringLiteral: $0.key), $0.value)
+                    })),
             workingDirectory: FilePath("/"),
             platformOptions: options)
 
@@ -104,7 +107,8 @@ public struct HookRunner: Sendable {
         case .failed(let why):
             return HookResult(succeeded: false, exitCode: nil, summary: "could not start: \(why)")
         case .timedOut:
-            return HookResult(succeeded: false, exitCode: nil, summary: "timed out after \(hook.timeout) and was killed")
+            return HookResult(
+                succeeded: false, exitCode: nil, summary: "timed out after \(hook.timeout) and was killed")
         }
     }
 }

@@ -4,16 +4,16 @@
 // or world-readable one, and a crash leaves at worst a stray temp file.
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 // `write` is shadowed inside types that have a `write` method; name the syscall once.
 #if canImport(Glibc)
-private let posixWrite = Glibc.write
+    private let posixWrite = Glibc.write
 #elseif canImport(Darwin)
-private let posixWrite = Darwin.write
+    private let posixWrite = Darwin.write
 #endif
 
 /// The steps of a durable write (and of the preflight probe), named in errors and used by
@@ -70,7 +70,9 @@ public struct DurableFileWriter: Sendable {
     /// Replaces the file at `path` (following symlinks) with `bytes`. Returns the path really
     /// written. Owner, group and mode: the existing file's, else `newFile`'s.
     @discardableResult
-    public func replaceContents(of path: String, with bytes: [UInt8], newFile: NewFileAttributes) throws(SinkError) -> String {
+    public func replaceContents(of path: String, with bytes: [UInt8], newFile: NewFileAttributes) throws(SinkError)
+        -> String
+    {
         let target = try SinkPath.resolve(path)
         let attributes = try Self.attributes(for: target, newFile: newFile)
         try replace(target.path, with: bytes, attributes: attributes)

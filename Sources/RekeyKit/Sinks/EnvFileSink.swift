@@ -8,9 +8,9 @@
 // and `export ` prefix; a key that is absent is appended as `KEY='value'`.
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 public struct EnvFileSink: SecretSink {
@@ -58,7 +58,8 @@ public struct EnvFileSink: SecretSink {
         let assignments: [EnvFileSyntax.Assignment]
         switch EnvFileSyntax.assignments(in: text) {
         case .success(let found): assignments = found
-        case .failure(let malformed): throw .malformedEnvFile(path: path, line: malformed.line, reason: malformed.reason)
+        case .failure(let malformed):
+            throw .malformedEnvFile(path: path, line: malformed.line, reason: malformed.reason)
         }
         guard let last = assignments.last(where: { $0.key == key }) else { throw .keyNotFound(path: path, key: key) }
         switch last.value {
@@ -74,20 +75,23 @@ public struct EnvFileSink: SecretSink {
         let assignments: [EnvFileSyntax.Assignment]
         switch EnvFileSyntax.assignments(in: text) {
         case .success(let found): assignments = found.filter { $0.key == key }
-        case .failure(let malformed): throw .malformedEnvFile(path: path, line: malformed.line, reason: malformed.reason)
+        case .failure(let malformed):
+            throw .malformedEnvFile(path: path, line: malformed.line, reason: malformed.reason)
         }
         let scalars = Array(text.unicodeScalars)
         var output = String.UnicodeScalarView()
         var copied = 0
         for assignment in assignments {
             output.append(contentsOf: scalars[copied..<assignment.range.lowerBound])
-            output.append(contentsOf: (assignment.prefix + key + "=" + quotedValue + assignment.terminator).unicodeScalars)
+            output.append(
+                contentsOf: (assignment.prefix + key + "=" + quotedValue + assignment.terminator).unicodeScalars)
             copied = assignment.range.upperBound
         }
         output.append(contentsOf: scalars[copied...])
         var result = String(output)
         if assignments.isEmpty {
-            if let last = result.unicodeScalars.last, last != "\n" { result += "\n" }  // scalars: "\r\n" is one Character
+            // Compare scalars: "\r\n" is a single Character.
+            if let last = result.unicodeScalars.last, last != "\n" { result += "\n" }
             result += key + "=" + quotedValue + "\n"
         }
         return result

@@ -34,10 +34,15 @@ enum EnvFileSyntax {
         if value.isEmpty { return "is empty" }
         for c in value.unicodeScalars {
             if c == "'" { return "contains a single quote" }
-            if c.properties.generalCategory == .control { return "contains a control character (newline, tab, NUL or similar)" }
+            if c.properties.generalCategory == .control {
+                return "contains a control character (newline, tab, NUL or similar)"
+            }
         }
         if value.contains("\\\\") { return "contains two backslashes in a row (python-dotenv would read them as one)" }
-        if value.hasSuffix("\\") { return "ends with a backslash (python-dotenv would read `\\'` as an escaped quote and run into the next line)" }
+        if value.hasSuffix("\\") {
+            return
+                "ends with a backslash (python-dotenv would read `\\'` as an escaped quote and run into the next line)"
+        }
         if value.contains("${") { return "contains `${` (python-dotenv would expand it as a variable)" }
         return nil
     }
@@ -140,14 +145,16 @@ enum EnvFileSyntax {
                     return .failure(malformed)
                 case .success(var value):
                     if spaceBeforeEquals, case .success = value {
-                        value = .failure(Unreadable(reason: "has blanks around `=` (bash does not read that as an assignment)"))
+                        value = .failure(
+                            Unreadable(reason: "has blanks around `=` (bash does not read that as an assignment)"))
                     }
                     let end = p
                     var terminator = ""
                     if end > start, s[end - 1] == "\n" {
                         terminator = end - 2 >= start && s[end - 2] == "\r" ? "\r\n" : "\n"
                     }
-                    found.append(Assignment(key: key, range: start..<end, prefix: prefix, terminator: terminator, value: value))
+                    found.append(
+                        Assignment(key: key, range: start..<end, prefix: prefix, terminator: terminator, value: value))
                 }
             }
             return .success(found)
@@ -203,7 +210,9 @@ enum EnvFileSyntax {
                             advance()
                             continue
                         }
-                        if q == "$" || q == "`" { doubtful("uses `$` or a backtick inside double quotes (shell expansion)") }
+                        if q == "$" || q == "`" {
+                            doubtful("uses `$` or a backtick inside double quotes (shell expansion)")
+                        }
                         value.unicodeScalars.append(q)
                         advance()
                     }

@@ -2,12 +2,13 @@
 // Every message names the file and the step and says what to do next; none ever holds
 // a secret (a value that cannot be written is described by the rule it breaks, not shown).
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 public enum SinkError: Error, Sendable, Hashable {
     /// The sink path is a symlink whose final target does not exist.

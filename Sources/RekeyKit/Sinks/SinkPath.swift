@@ -3,9 +3,9 @@
 // on Linux and Foundation hides errno.
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// An errno as an Error, for `Result`.

@@ -4,9 +4,9 @@
 // sink, not only the first.
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Who this process is, for "can we give a file this owner?". Injected so tests can play a
@@ -110,7 +110,8 @@ public struct SinkPreflight: Sendable {
     func probeWritable(_ directory: String) throws(SinkError) {
         // Errors name the directory, not the probe's throwaway file name.
         func failure(_ code: Int32, _ step: DurableWriteStep) -> SinkError {
-            code == ENOENT ? .directoryMissing(directory: directory) : SinkError.from(errno: code, path: directory, step: step)
+            code == ENOENT
+                ? .directoryMissing(directory: directory) : SinkError.from(errno: code, path: directory, step: step)
         }
         let probe = DurableFileWriter.temporaryPath(besides: directory + "/rekey-preflight")
         if let code = hook.beforeStep(.create, probe) { throw failure(code, .create) }

@@ -10,7 +10,8 @@ import Testing
     static func job(_ name: String, tenant: String = "acme") -> Job {
         Job(
             name: name, tenant: tenant, env: "prod",
-            provider: .questionPro(QuestionProSpec(baseURL: URL(string: "https://api.questionpro.com")!, organizationID: "1")),
+            provider: .questionPro(
+                QuestionProSpec(baseURL: URL(string: "https://api.questionpro.com")!, organizationID: "1")),
             credentials: ["api_key": .env("K")], policy: Policy(every: .days(30), grace: .days(1)),
             sinks: [SinkSpec(id: "a", kind: .file, path: "/tmp/\(name)", location: here)], location: here)
     }
@@ -29,7 +30,8 @@ import Testing
         let store = InMemoryAuditStore(events: [
             event(.done, "fresh", daysAgo: 1),
             event(.done, "overdue", daysAgo: 40),
-            event(.done, "failing", daysAgo: 40), event(.failed, "failing", daysAgo: 0.01, message: "QuestionPro answered 500, \"oops\""),
+            event(.done, "failing", daysAgo: 40),
+            event(.failed, "failing", daysAgo: 0.01, message: "QuestionPro answered 500, \"oops\""),
             event(.done, "hooked", daysAgo: 1), event(.hook, "hooked", daysAgo: 1, exitCode: 3),
             event(.needsRecovery, "lost", daysAgo: 0.5, message: "run rekey adopt"),
             event(.done, "gone", daysAgo: 2),
@@ -58,7 +60,8 @@ import Testing
         var filter = AuditReportFilter()
         filter.states = [.overdue, .failing]
         let store = InMemoryAuditStore(events: [Self.event(.done, "a", daysAgo: 40)])
-        let report = try await AuditReport.build(jobs: [Self.job("a"), Self.job("b")], store: store, filter: filter, now: Self.now)
+        let report = try await AuditReport.build(
+            jobs: [Self.job("a"), Self.job("b")], store: store, filter: filter, now: Self.now)
         #expect(report.rows.map(\.job) == ["a"])
     }
 
@@ -68,7 +71,9 @@ import Testing
         #expect(object["generated_at"] is String)
         let jobs = try #require(object["jobs"] as? [[String: Any]])
         #expect(jobs.count == 7)
-        for key in ["job", "tenant", "env", "provider", "state", "failures_in_period", "consecutive_failures", "in_job_files"] {
+        for key in [
+            "job", "tenant", "env", "provider", "state", "failures_in_period", "consecutive_failures", "in_job_files",
+        ] {
             #expect(jobs[0][key] != nil, "missing \(key)")
         }
     }

@@ -1,7 +1,8 @@
 import Foundation
-@testable import RekeyKit
 import RekeyTestSupport
 import Testing
+
+@testable import RekeyKit
 
 @Suite struct PrometheusExpositionTests {
     static let now = Date(timeIntervalSince1970: 1_800_000_000)
@@ -19,7 +20,8 @@ import Testing
         var typed: Set<String> = []
         let name = #"[a-zA-Z_:][a-zA-Z0-9_:]*"#
         let label = #"[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*""#
-        let sample = try! NSRegularExpression(pattern: "^(\(name))(\\{(\(label))(,\(label))*\\})? (-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?)$")
+        let sample = try! NSRegularExpression(
+            pattern: "^(\(name))(\\{(\(label))(,\(label))*\\})? (-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?)$")
         let type = try! NSRegularExpression(pattern: "^# TYPE (\(name)) (gauge|counter|untyped)$")
         guard text.hasSuffix("\n") else { return ["no trailing newline"] }
         for line in text.split(separator: "\n", omittingEmptySubsequences: false).dropLast() {
@@ -46,8 +48,14 @@ import Testing
         let text = PrometheusExposition.render(
             rows: [Self.row("a", .ok), Self.row("b", .failing)], run: summary, now: Self.now)
         #expect(Self.validate(text) == [])
-        #expect(text.contains(#"rekey_job_consecutive_failures{job="b",tenant="acme \"q\"",env="prod",provider="questionpro.api-key"} 2"#))
-        #expect(text.contains(#"rekey_job_state{job="a",tenant="acme \"q\"",env="prod",provider="questionpro.api-key",state="ok"} 1"#))
+        #expect(
+            text.contains(
+                #"rekey_job_consecutive_failures{job="b",tenant="acme \"q\"",env="prod",provider="questionpro.api-key"} 2"#
+            ))
+        #expect(
+            text.contains(
+                #"rekey_job_state{job="a",tenant="acme \"q\"",env="prod",provider="questionpro.api-key",state="ok"} 1"#)
+        )
         #expect(text.contains("rekey_job_seconds_until_due{"))
         #expect(text.contains("rekey_run_duration_seconds 1.5"))
         #expect(text.contains(#"rekey_run_outcomes{outcome="rotated"} 1"#))

@@ -1,8 +1,9 @@
 import Foundation
 import GRDB
-@testable import RekeyKit
 import RekeyTestSupport
 import Testing
+
+@testable import RekeyKit
 
 @Suite struct SQLiteAuditStoreTests {
     static func event(_ step: AuditStep, job: String = "acme-prod", at seconds: Double = 0, fingerprint: String? = nil)
@@ -98,7 +99,12 @@ import Testing
             defer { f.dir.remove() }
             let queue = try DatabaseQueue(path: f.db)
             try AuditSchema.migrator.migrate(queue, upTo: version)
-            try await queue.write { db in try db.execute(sql: "INSERT INTO events (seq, time, run, step, prev_hash, hash) VALUES (1, 0, 'old', 'baselined', '', 'x')") }
+            try await queue.write { db in
+                try db.execute(
+                    sql:
+                        "INSERT INTO events (seq, time, run, step, prev_hash, hash) VALUES (1, 0, 'old', 'baselined', '', 'x')"
+                )
+            }
             try queue.close()
             let store = try f.store()
             let applied = try await store.database.read { db in try AuditSchema.migrator.appliedIdentifiers(db) }
@@ -111,8 +117,16 @@ import Testing
         let cases: [(String, String, String)] = [
             ("edited", "UPDATE events SET message = 'nothing happened' WHERE seq = 3", "changed"),
             ("deleted", "DELETE FROM events WHERE seq = 3", "missing"),
-            ("inserted", "INSERT INTO events (seq, time, run, step, prev_hash, hash) VALUES (6, 0, 'x', 'done', 'forged', 'forged')", "does not follow"),
-            ("reordered", "UPDATE events SET message = CASE seq WHEN 2 THEN (SELECT message FROM events WHERE seq = 3) ELSE (SELECT message FROM events WHERE seq = 2) END, hash = CASE seq WHEN 2 THEN (SELECT hash FROM events WHERE seq = 3) ELSE (SELECT hash FROM events WHERE seq = 2) END, prev_hash = CASE seq WHEN 2 THEN (SELECT prev_hash FROM events WHERE seq = 3) ELSE (SELECT prev_hash FROM events WHERE seq = 2) END WHERE seq IN (2, 3)", "does not follow"),
+            (
+                "inserted",
+                "INSERT INTO events (seq, time, run, step, prev_hash, hash) VALUES (6, 0, 'x', 'done', 'forged', 'forged')",
+                "does not follow"
+            ),
+            (
+                "reordered",
+                "UPDATE events SET message = CASE seq WHEN 2 THEN (SELECT message FROM events WHERE seq = 3) ELSE (SELECT message FROM events WHERE seq = 2) END, hash = CASE seq WHEN 2 THEN (SELECT hash FROM events WHERE seq = 3) ELSE (SELECT hash FROM events WHERE seq = 2) END, prev_hash = CASE seq WHEN 2 THEN (SELECT prev_hash FROM events WHERE seq = 3) ELSE (SELECT prev_hash FROM events WHERE seq = 2) END WHERE seq IN (2, 3)",
+                "does not follow"
+            ),
             ("truncated", "DELETE FROM events WHERE seq > 3", "truncated"),
         ]
         for (name, sql, expected) in cases {
@@ -142,7 +156,10 @@ import Testing
         defer { f.dir.remove() }
         let store = try f.store()
         let random = SeededRandomSource(seed: 42)
-        let steps: [AuditStep] = [.intent, .attempt, .issued, .sinkWritten, .verified, .done, .failed, .needsRecovery, .hook, .adopted, .recovered, .baselined, .probe]
+        let steps: [AuditStep] = [
+            .intent, .attempt, .issued, .sinkWritten, .verified, .done, .failed, .needsRecovery, .hook, .adopted,
+            .recovered, .baselined, .probe,
+        ]
         for index in 0..<1500 {
             var event = Self.event(
                 steps[Int(random.nextUnit() * Double(steps.count))], job: "job-\(Int(random.nextUnit() * 7))",

@@ -8,7 +8,8 @@ import Testing
     func job(_ reference: CredentialReference?, sinks: [SinkSpec] = []) -> Job {
         Job(
             name: "acme-prod", tenant: "acme", env: "prod",
-            provider: .questionPro(QuestionProSpec(baseURL: URL(string: "https://api.questionpro.com")!, organizationID: "1")),
+            provider: .questionPro(
+                QuestionProSpec(baseURL: URL(string: "https://api.questionpro.com")!, organizationID: "1")),
             credentials: reference.map { ["api_key": $0] } ?? [:], policy: Policy(), sinks: sinks,
             location: testLocation)
     }
@@ -43,8 +44,11 @@ import Testing
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let missing = dir.file("nope")
-        let error = #expect(throws: CredentialError.self) { try CredentialResolver(environment: [:]).resolve(job(.file(missing))) }
-        #expect(error == .unreadable(credential: "api_key", reference: .file(missing), cause: .fileMissing(path: missing)))
+        let error = #expect(throws: CredentialError.self) {
+            try CredentialResolver(environment: [:]).resolve(job(.file(missing)))
+        }
+        #expect(
+            error == .unreadable(credential: "api_key", reference: .file(missing), cause: .fileMissing(path: missing)))
         #expect(error?.description.contains("file:\(missing)") == true)
 
         let big = try dir.write("big", String(repeating: "x", count: 200))
@@ -61,8 +65,10 @@ import Testing
         try envSink.makeSink().write(Secret("env secret $x"))
         try fileSink.makeSink().write(Secret("file-secret"))
         let resolver = CredentialResolver(environment: [:])
-        #expect(try resolver.resolve(job(.sink("app"), sinks: [envSink, fileSink]))["api_key"]?.revealed == "env secret $x")
-        #expect(try resolver.resolve(job(.sink("raw"), sinks: [envSink, fileSink]))["api_key"]?.revealed == "file-secret")
+        #expect(
+            try resolver.resolve(job(.sink("app"), sinks: [envSink, fileSink]))["api_key"]?.revealed == "env secret $x")
+        #expect(
+            try resolver.resolve(job(.sink("raw"), sinks: [envSink, fileSink]))["api_key"]?.revealed == "file-secret")
     }
 
     @Test func anUnknownSinkOrAMissingReferenceIsNamed() {
@@ -70,7 +76,9 @@ import Testing
         #expect(throws: CredentialError.unknownSink(credential: "api_key", reference: .sink("nope"))) {
             try resolver.resolve(job(.sink("nope")))
         }
-        #expect(throws: CredentialError.missing(credential: "api_key", job: "acme-prod")) { try resolver.resolve(job(nil)) }
+        #expect(throws: CredentialError.missing(credential: "api_key", job: "acme-prod")) {
+            try resolver.resolve(job(nil))
+        }
     }
 
     @Test func anUnreadableSinkValueDoesNotLeakTheFileContent() throws {

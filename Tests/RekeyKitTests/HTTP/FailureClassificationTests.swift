@@ -31,7 +31,9 @@ import Testing
         Row(name: "429 with 1013", error: status(429, id: "1013"), idempotent: .fail, nonIdempotent: .fail),
         Row(name: "429", error: status(429), idempotent: .retry, nonIdempotent: .retry),
         Row(name: "429 with another id", error: status(429, id: "1026"), idempotent: .retry, nonIdempotent: .retry),
-        Row(name: "1013 on a non-429 status", error: status(503, id: "1013"), idempotent: .retry, nonIdempotent: .ambiguous),
+        Row(
+            name: "1013 on a non-429 status", error: status(503, id: "1013"), idempotent: .retry,
+            nonIdempotent: .ambiguous),
         Row(name: "500", error: status(500), idempotent: .retry, nonIdempotent: .ambiguous),
         Row(name: "502", error: status(502), idempotent: .retry, nonIdempotent: .ambiguous),
         Row(name: "503", error: status(503), idempotent: .retry, nonIdempotent: .ambiguous),
@@ -39,13 +41,27 @@ import Testing
         Row(
             name: "2xx without a readable secret", error: ProviderError(vendor: "V", kind: .malformedAnswer),
             idempotent: .retry, nonIdempotent: .ambiguous),
-        Row(name: "connect failure, head not sent", error: transport(.connect, headSent: false), idempotent: .retry, nonIdempotent: .retry),
-        Row(name: "timeout before the head", error: transport(.timeout, headSent: false), idempotent: .retry, nonIdempotent: .retry),
-        Row(name: "timeout after the head", error: transport(.timeout, headSent: true), idempotent: .retry, nonIdempotent: .ambiguous),
-        Row(name: "closed after the head", error: transport(.connectionClosed, headSent: true), idempotent: .retry, nonIdempotent: .ambiguous),
-        Row(name: "body too large", error: transport(.bodyTooLarge, headSent: true), idempotent: .retry, nonIdempotent: .ambiguous),
-        Row(name: "other after the head", error: transport(.other, headSent: true), idempotent: .retry, nonIdempotent: .ambiguous),
-        Row(name: "plain http to a remote host", error: transport(.insecureURL, headSent: false), idempotent: .fail, nonIdempotent: .fail),
+        Row(
+            name: "connect failure, head not sent", error: transport(.connect, headSent: false), idempotent: .retry,
+            nonIdempotent: .retry),
+        Row(
+            name: "timeout before the head", error: transport(.timeout, headSent: false), idempotent: .retry,
+            nonIdempotent: .retry),
+        Row(
+            name: "timeout after the head", error: transport(.timeout, headSent: true), idempotent: .retry,
+            nonIdempotent: .ambiguous),
+        Row(
+            name: "closed after the head", error: transport(.connectionClosed, headSent: true), idempotent: .retry,
+            nonIdempotent: .ambiguous),
+        Row(
+            name: "body too large", error: transport(.bodyTooLarge, headSent: true), idempotent: .retry,
+            nonIdempotent: .ambiguous),
+        Row(
+            name: "other after the head", error: transport(.other, headSent: true), idempotent: .retry,
+            nonIdempotent: .ambiguous),
+        Row(
+            name: "plain http to a remote host", error: transport(.insecureURL, headSent: false), idempotent: .fail,
+            nonIdempotent: .fail),
     ]
 
     @Test("each row gives the documented verdict for an idempotent call", arguments: rows)

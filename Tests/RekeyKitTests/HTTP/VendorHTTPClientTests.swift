@@ -39,7 +39,9 @@ import Testing
             let request = VendorRequest(
                 method: "GET", url: h.url.appendingPathComponent("a/api/v2/apikey/regenerate"),
                 headers: [("api-key", h.questionProKey.revealed)])
-            let error = await #expect(throws: TransportError.self) { _ = try await h.client.send(request, timeout: .seconds(3)) }
+            let error = await #expect(throws: TransportError.self) {
+                _ = try await h.client.send(request, timeout: .seconds(3))
+            }
             #expect(error?.kind == .bodyTooLarge)
             #expect(error?.headSent == true)
         }
@@ -60,7 +62,9 @@ import Testing
     @Test func aDroppedConnectionIsClosedAfterTheHead() async throws {
         try await SandboxHarness.with { h in
             h.sandbox.inject(.probe, [.resetBefore])
-            let error = await #expect(throws: TransportError.self) { _ = try await h.client.send(probeRequest(h), timeout: .seconds(2)) }
+            let error = await #expect(throws: TransportError.self) {
+                _ = try await h.client.send(probeRequest(h), timeout: .seconds(2))
+            }
             #expect(error?.headSent == true)
             #expect(error?.kind != .connect)
         }
@@ -68,15 +72,19 @@ import Testing
 
     @Test func plainHTTPToARemoteHostIsRefusedBeforeConnecting() async throws {
         let client = VendorHTTPClient(environment: [:])
-        let request = VendorRequest(method: "GET", url: URL(string: "http://api.questionpro.com/a")!, headers: [("api-key", "k")])
-        let error = await #expect(throws: TransportError.self) { _ = try await client.send(request, timeout: .seconds(1)) }
+        let request = VendorRequest(
+            method: "GET", url: URL(string: "http://api.questionpro.com/a")!, headers: [("api-key", "k")])
+        let error = await #expect(throws: TransportError.self) {
+            _ = try await client.send(request, timeout: .seconds(1))
+        }
         #expect(error?.kind == .insecureURL)
         #expect(error?.headSent == false)
         await client.shutdown()
     }
 
     @Test(arguments: [
-        ("http://127.0.0.1:8080", true), ("http://localhost/x", true), ("http://[::1]:9/", true), ("http://127.9.9.9", true),
+        ("http://127.0.0.1:8080", true), ("http://localhost/x", true), ("http://[::1]:9/", true),
+        ("http://127.9.9.9", true),
         ("http://10.0.0.1", false), ("http://localhost.evil.example", false), ("http://128.0.0.1", false),
         ("http://127.attacker.example", false), ("http://127.0.0.1.nip.io", false),
     ])

@@ -3,7 +3,9 @@ import RekeyKit
 import Testing
 
 @Suite struct DurationAndWindowTests {
-    @Test(arguments: [("90s", 90), ("15m", 900), ("12h", 43_200), ("30d", 2_592_000), ("1w", 604_800), ("1h30m", 5_400)])
+    @Test(arguments: [
+        ("90s", 90), ("15m", 900), ("12h", 43_200), ("30d", 2_592_000), ("1w", 604_800), ("1h30m", 5_400),
+    ])
     func durationsParse(_ text: String, _ seconds: Int64) {
         #expect(RekeyDuration.parse(text)?.seconds == seconds)
         #expect(RekeyDuration.parse(RekeyDuration(seconds: seconds).description)?.seconds == seconds)
@@ -21,7 +23,9 @@ import Testing
     }
 
     static func at(_ hour: Int, _ minute: Int) -> Date {
-        Date(timeIntervalSince1970: 1_800_000_000 - 1_800_000_000.truncatingRemainder(dividingBy: 86_400) + Double(hour * 3600 + minute * 60))
+        Date(
+            timeIntervalSince1970: 1_800_000_000 - 1_800_000_000.truncatingRemainder(dividingBy: 86_400)
+                + Double(hour * 3600 + minute * 60))
     }
 
     @Test func aWindowThatWrapsMidnightContainsBothSides() throws {

@@ -22,7 +22,9 @@ import Testing
     @Test func anAliasBombIsRefused() throws {
         var text = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
         for level in 1..<20 {
-            text += "a\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ", ") + "]\n"
+            text +=
+                "a\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ", ")
+                + "]\n"
         }
         try Self.expectRefused(Data(text.utf8), "anchors and aliases")
     }
@@ -84,11 +86,14 @@ import Testing
             var bytes = Array(sources[round % sources.count])
             switch round % 3 {
             case 0:
-                for _ in 0..<3 { bytes[Int(random.nextUnit() * Double(bytes.count))] = UInt8(random.nextUInt64() & 0x7f) }
+                for _ in 0..<3 {
+                    bytes[Int(random.nextUnit() * Double(bytes.count))] = UInt8(random.nextUInt64() & 0x7f)
+                }
             case 1:
                 bytes = Array(bytes.prefix(Int(random.nextUnit() * Double(bytes.count))))
             default:
-                var lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+                var lines = String(decoding: bytes, as: UTF8.self).split(
+                    separator: "\n", omittingEmptySubsequences: false)
                 let a = Int(random.nextUnit() * Double(lines.count))
                 let b = Int(random.nextUnit() * Double(lines.count))
                 lines.swapAt(a, b)

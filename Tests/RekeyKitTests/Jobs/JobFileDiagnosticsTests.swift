@@ -60,7 +60,10 @@ import Testing
     }
 
     @Test(arguments: [
-        ("provider: {kind: questionpro.api-key, datacenter: com, organization_id: \"1\"}", "provider: {kind: questionpro.apikey, datacenter: com, organization_id: \"1\"}", "unknown provider kind"),
+        (
+            "provider: {kind: questionpro.api-key, datacenter: com, organization_id: \"1\"}",
+            "provider: {kind: questionpro.apikey, datacenter: com, organization_id: \"1\"}", "unknown provider kind"
+        ),
         ("every: 30d", "every: 30 days", "not a duration"),
         ("policy: {every: 30d}", "policy: {every: 30d, window: \"25:00-04:00\"}", "'window' must look like"),
         ("key: API_KEY}", "key: API_KEY, mode: 0600}", "quoted octal"),
@@ -83,7 +86,8 @@ import Testing
             let text = Self.valid.replacingOccurrences(of: "datacenter: com,", with: "base_url: \"http://\(host)\",")
             #expect(try Self.errors(text).isEmpty, "\(host)")
         }
-        let remote = Self.valid.replacingOccurrences(of: "datacenter: com,", with: "base_url: \"http://127.evil.example\",")
+        let remote = Self.valid.replacingOccurrences(
+            of: "datacenter: com,", with: "base_url: \"http://127.evil.example\",")
         #expect(!(try Self.errors(remote)).isEmpty)
     }
 
@@ -107,8 +111,11 @@ import Testing
             sinks: [{id: t, kind: file, path: /srv/t}]
             """
         #expect(try Self.errors(admin).contains { $0.message.contains("needs 'policy.every'") })
-        let composer = admin.replacingOccurrences(of: "qrvey.admin-token, base_url: \"https://q.example\", username: u", with: "qrvey.composer-token, base_url: \"https://q.example\", user_id: u, app_id: a")
-            .replacingOccurrences(of: "access_key", with: "api_key")
+        let composer = admin.replacingOccurrences(
+            of: "qrvey.admin-token, base_url: \"https://q.example\", username: u",
+            with: "qrvey.composer-token, base_url: \"https://q.example\", user_id: u, app_id: a"
+        )
+        .replacingOccurrences(of: "access_key", with: "api_key")
         #expect(try Self.errors(composer).contains { $0.message.contains("renew_before' with 'provider.expires_in'") })
         let fixed = composer.replacingOccurrences(of: "app_id: a", with: "app_id: a, expires_in: 1w")
         #expect(try Self.errors(fixed).isEmpty)
@@ -128,7 +135,10 @@ import Testing
         let (result, dir) = try Self.load(["a.yaml": Self.valid, "b.yaml": other])
         defer { dir.remove() }
         let messages = result.diagnostics.map(\.description)
-        #expect(messages.contains { $0.contains("two jobs are named 'acme-prod'") && $0.contains("a.yaml") && $0.contains("b.yaml") })
+        #expect(
+            messages.contains {
+                $0.contains("two jobs are named 'acme-prod'") && $0.contains("a.yaml") && $0.contains("b.yaml")
+            })
         #expect(messages.contains { $0.contains("reads its api_key from env:QP_KEY") })
         #expect(messages.contains { $0.contains("writes /srv/app.env#API_KEY") })
     }
@@ -167,7 +177,10 @@ import Testing
         #expect(result.diagnostics.contains { $0.location.line == 16 && $0.message.contains("datacenter") })
         let inherited = try TemporaryDirectory()
         defer { inherited.remove() }
-        try inherited.write("jobs.yaml", text.replacingOccurrences(of: "grace: 2d", with: "grace: soon").replacingOccurrences(of: "datacenter: xx", with: "datacenter: eu"))
+        try inherited.write(
+            "jobs.yaml",
+            text.replacingOccurrences(of: "grace: 2d", with: "grace: soon").replacingOccurrences(
+                of: "datacenter: xx", with: "datacenter: eu"))
         let bad = JobLoader.load(paths: [inherited.path])
         let diagnostic = try #require(bad.diagnostics.first { $0.message.contains("'grace'") && $0.job == "two" })
         #expect(diagnostic.location.line == 4)

@@ -13,7 +13,9 @@ import Testing
     }
 
     @Test func theExpClaimIsRead() {
-        #expect(JWTExpiry.expiry(of: Self.token(#"{"exp":1800000000,"sub":"a?b>c"}"#)) == Date(timeIntervalSince1970: 1_800_000_000))
+        #expect(
+            JWTExpiry.expiry(of: Self.token(#"{"exp":1800000000,"sub":"a?b>c"}"#))
+                == Date(timeIntervalSince1970: 1_800_000_000))
     }
 
     @Test(arguments: ["not-a-jwt", "a.b", "a.!!!.c", Self.token(#"{"sub":"x"}"#), Self.token(#"{"exp":"soon"}"#)])

@@ -45,7 +45,10 @@ import Testing
         #expect(LenientJSON.scan("k", in: #"{"k": "a\"b" broken"#) == #"a"b"#)
     }
 
-    @Test(arguments: [#"{"response": {"apiKey": <html>"#, #"{"apiKey": {{new-api-key}}"#, #"{"apiKey": www.example"#, #"{"apiKey": "unterminated"#])
+    @Test(arguments: [
+        #"{"response": {"apiKey": <html>"#, #"{"apiKey": {{new-api-key}}"#, #"{"apiKey": www.example"#,
+        #"{"apiKey": "unterminated"#,
+    ])
     func anUnquotedOrUnterminatedNonNumberIsNotAValue(_ text: String) {
         #expect(LenientJSON.value(of: "apiKey", in: Data(text.utf8)) == nil)
     }

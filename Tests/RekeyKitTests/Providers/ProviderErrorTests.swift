@@ -22,22 +22,27 @@ import Testing
     }
 
     @Test func aTransportErrorSaysWhetherTheRequestWentOut() {
-        let refused = ProviderError(vendor: "V", transport: TransportError(kind: .connect, headSent: false, detail: "refused"))
+        let refused = ProviderError(
+            vendor: "V", transport: TransportError(kind: .connect, headSent: false, detail: "refused"))
         #expect(refused.description == "V could not be reached")
         let timedOut = ProviderError(vendor: "V", transport: TransportError(kind: .timeout, headSent: true, detail: ""))
         #expect(timedOut.description == "V: timed out after the request was sent")
-        let huge = ProviderError(vendor: "V", transport: TransportError(kind: .bodyTooLarge, headSent: true, detail: ""))
+        let huge = ProviderError(
+            vendor: "V", transport: TransportError(kind: .bodyTooLarge, headSent: true, detail: ""))
         #expect(huge.description.contains("larger than 1 MiB"))
     }
 
     @Test func aRawTransportDetailIsNeverShown() {
-        let error = ProviderError(vendor: "V", transport: TransportError(kind: .other, headSent: true, detail: "raw nio text"))
+        let error = ProviderError(
+            vendor: "V", transport: TransportError(kind: .other, headSent: true, detail: "raw nio text"))
         #expect(!error.description.contains("raw nio text"))
     }
 
     @Test func scrubbingRemovesEverySecretSentAndCapsTheLength() {
         let secrets = [Secret("abcd-secret"), Secret("xyz")]
-        #expect(ProviderError.scrub("key abcd-secret is bad; abcd-secret!", secrets: secrets) == "key <redacted> is bad; <redacted>!")
+        #expect(
+            ProviderError.scrub("key abcd-secret is bad; abcd-secret!", secrets: secrets)
+                == "key <redacted> is bad; <redacted>!")
         #expect(ProviderError.scrub(String(repeating: "a", count: 500), secrets: [])?.count == 200)
         #expect(ProviderError.scrub("line\nbreak\u{1B}[31m", secrets: []) == "linebreak[31m")
         #expect(ProviderError.scrub(nil, secrets: secrets) == nil)

@@ -16,12 +16,16 @@ import Testing
     }
 
     @Test(arguments: [
-        (ProviderSpec.questionPro(QuestionProSpec(baseURL: base, organizationID: "1")), ProviderKind.questionProAPIKey, false, true),
+        (
+            ProviderSpec.questionPro(QuestionProSpec(baseURL: base, organizationID: "1")),
+            ProviderKind.questionProAPIKey, false, true
+        ),
         (.qrveyAdmin(QrveyAdminSpec(baseURL: base, username: "u")), .qrveyAdminToken, true, false),
         (.qrveyComposer(QrveyComposerSpec(baseURL: base, userID: "u", appID: "a")), .qrveyComposerToken, true, false),
     ])
     func eachSpecGetsItsProvider(_ spec: ProviderSpec, _ kind: ProviderKind, _ idempotent: Bool, _ canProbe: Bool) {
-        let provider = ProviderFactory.make(for: Self.job(spec), transport: HTTPProviderSupportTests.FailingTransport(), clock: ManualClock())
+        let provider = ProviderFactory.make(
+            for: Self.job(spec), transport: HTTPProviderSupportTests.FailingTransport(), clock: ManualClock())
         #expect(provider.kind == kind)
         #expect(provider.isIdempotent == idempotent)
         #expect(provider.canProbe == canProbe)

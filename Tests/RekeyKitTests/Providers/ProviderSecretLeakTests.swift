@@ -24,8 +24,10 @@ import Testing
 
     static let everyFault: [[SandboxFault]] = [
         [.ok], [.status(503), .ok], [.status(503), .status(503), .status(503)], [.status(429, retryAfter: "0"), .ok],
-        [.status(429, errorID: "1013")], [.status(400)], [.status(403)], [.status(404)], [.resetBefore, .ok], [.resetAfter],
-        [.malformedJSON], [.seedInvalidJSON], [.html, .ok], [.hugeBody], [.slowBody], [.redirect], [.latency(.milliseconds(5))],
+        [.status(429, errorID: "1013")], [.status(400)], [.status(403)], [.status(404)], [.resetBefore, .ok],
+        [.resetAfter],
+        [.malformedJSON], [.seedInvalidJSON], [.html, .ok], [.hugeBody], [.slowBody], [.redirect],
+        [.latency(.milliseconds(5))],
     ]
 
     static let scenarios: [Scenario] =
@@ -62,7 +64,8 @@ import Testing
         let old = current.values.first!
         let log = AttemptLog()
         let outcome = await RotationCall(
-            provider: provider, jobName: "leak-job", settings: settings, clock: h.clock, random: SeededRandomSource(seed: 5),
+            provider: provider, jobName: "leak-job", settings: settings, clock: h.clock,
+            random: SeededRandomSource(seed: 5),
             settleDelay: .milliseconds(1)
         ).run(current: current, probeSecret: old) { log.add($0) }
 
@@ -80,7 +83,10 @@ import Testing
         case .failed(let message, _, let error):
             texts.append(message)
             if let error {
-                texts += [error.description, error.errorDescription ?? "", error.vendorMessage ?? "", "\(error)", String(reflecting: error)]
+                texts += [
+                    error.description, error.errorDescription ?? "", error.vendorMessage ?? "", "\(error)",
+                    String(reflecting: error),
+                ]
             }
         case .needsRecovery(let message, _):
             texts.append(message)
@@ -138,7 +144,8 @@ import Testing
         let error = await #expect(throws: ProviderError.self) {
             _ = try await provider.issue(current: ["api_key": Secret(key)], timeout: .seconds(1))
         }
-        let text = error.map { "\($0) \($0.vendorMessage ?? "") \($0.vendorErrorName ?? "") \($0.vendorErrorID ?? "")" } ?? ""
+        let text =
+            error.map { "\($0) \($0.vendorMessage ?? "") \($0.vendorErrorName ?? "") \($0.vendorErrorID ?? "")" } ?? ""
         #expect(text.contains("<redacted>"))
         #expect(!text.contains(key))
     }

@@ -32,7 +32,8 @@ import Testing
     @Test func wrongCredentialsFailWith401AndAreNotRetried() async throws {
         try await SandboxHarness.with { h in
             let outcome = await h.call(h.qrveyAdmin()).run(
-                current: ["access_key": Secret("wrong-access-key")], probeSecret: nil) { _ in }
+                current: ["access_key": Secret("wrong-access-key")], probeSecret: nil
+            ) { _ in }
             guard let (message, attempts, lastError) = expectFailed(outcome) else { return }
             #expect(attempts == 1)
             #expect(lastError?.status == 401)
@@ -54,7 +55,8 @@ import Testing
     @Test func a503IsRetriedBecauseLoginIsIdempotent() async throws {
         try await SandboxHarness.with { h in
             h.sandbox.inject(.adminLogin, [.status(503), .status(502), .ok])
-            let outcome = await h.call(h.qrveyAdmin()).run(current: ["access_key": h.adminAccessKey], probeSecret: nil) { _ in }
+            let outcome = await h.call(h.qrveyAdmin()).run(current: ["access_key": h.adminAccessKey], probeSecret: nil)
+            { _ in }
             guard let (_, attempts, mustVerify) = expectIssued(outcome) else { return }
             #expect(attempts == 3)
             #expect(!mustVerify)
@@ -66,7 +68,8 @@ import Testing
     @Test func aLostAnswerIsRetriedToo() async throws {
         try await SandboxHarness.with { h in
             h.sandbox.inject(.adminLogin, [.resetAfter, .malformedJSON, .ok])
-            let outcome = await h.call(h.qrveyAdmin()).run(current: ["access_key": h.adminAccessKey], probeSecret: nil) { _ in }
+            let outcome = await h.call(h.qrveyAdmin()).run(current: ["access_key": h.adminAccessKey], probeSecret: nil)
+            { _ in }
             guard let (_, attempts, _) = expectIssued(outcome) else { return }
             #expect(attempts == 3)
         }

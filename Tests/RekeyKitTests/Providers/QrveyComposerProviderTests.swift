@@ -27,7 +27,8 @@ import Testing
         let transport = ScriptedTransport(body: #"{"token":"opaque-token-value"}"#)
         let clock = ManualClock()
         let provider = QrveyComposerProvider(
-            spec: QrveyComposerSpec(baseURL: URL(string: "https://qrvey.example")!, userID: "u", appID: "a", expiresIn: "60m"),
+            spec: QrveyComposerSpec(
+                baseURL: URL(string: "https://qrvey.example")!, userID: "u", appID: "a", expiresIn: "60m"),
             transport: transport, clock: clock)
         let issued = try await provider.issue(current: ["api_key": Secret("composer-key")], timeout: .seconds(1))
         #expect(issued.expiry == clock.now() + 3600)
@@ -35,7 +36,9 @@ import Testing
 
     @Test func aWrongAPIKeyFailsWith401WithoutRetries() async throws {
         try await SandboxHarness.with { h in
-            let outcome = await h.call(h.qrveyComposer()).run(current: ["api_key": Secret("wrong-api-key")], probeSecret: nil) { _ in }
+            let outcome = await h.call(h.qrveyComposer()).run(
+                current: ["api_key": Secret("wrong-api-key")], probeSecret: nil
+            ) { _ in }
             guard let (_, attempts, lastError) = expectFailed(outcome) else { return }
             #expect(attempts == 1)
             #expect(lastError?.status == 401)
@@ -46,7 +49,8 @@ import Testing
     @Test func a503IsRetriedBecauseATokenRequestIsIdempotent() async throws {
         try await SandboxHarness.with { h in
             h.sandbox.inject(.composerToken, [.status(503), .ok])
-            let outcome = await h.call(h.qrveyComposer()).run(current: ["api_key": h.composerAPIKey], probeSecret: nil) { _ in }
+            let outcome = await h.call(h.qrveyComposer()).run(current: ["api_key": h.composerAPIKey], probeSecret: nil)
+            { _ in }
             guard let (issued, attempts, _) = expectIssued(outcome) else { return }
             #expect(attempts == 2)
             #expect(issued.expiry != nil)

@@ -37,7 +37,8 @@ import Testing
     @Test func aWrongKeyGetsTheDocumented401() async throws {
         try await SandboxHarness.with { h in
             let error = await #expect(throws: ProviderError.self) {
-                _ = try await h.questionPro().issue(current: ["api_key": Secret("not-a-real-key")], timeout: .seconds(2))
+                _ = try await h.questionPro().issue(
+                    current: ["api_key": Secret("not-a-real-key")], timeout: .seconds(2))
             }
             #expect(error?.status == 401)
             #expect(error?.vendorErrorName == "UNAUTHORIZED")
@@ -51,7 +52,10 @@ import Testing
             #expect(await h.questionPro().probe(Secret("nope-nope"), timeout: .seconds(2)) == .dead)
             h.sandbox.inject(.probe, [.status(503)])
             let result = await h.questionPro().probe(h.questionProKey, timeout: .seconds(2))
-            guard case .noAnswer = result else { Issue.record("expected noAnswer, got \(result)"); return }
+            guard case .noAnswer = result else {
+                Issue.record("expected noAnswer, got \(result)")
+                return
+            }
         }
     }
 

@@ -43,7 +43,8 @@ final class ScriptedProvider: Provider {
         let step: IssueStep = state.withLock { s in
             s.issueCalls += 1
             s.timeouts.append(timeout)
-            return s.issues.isEmpty ? .fail(ProviderError(vendor: "Script", kind: .status(418))) : s.issues.removeFirst()
+            return s.issues.isEmpty
+                ? .fail(ProviderError(vendor: "Script", kind: .status(418))) : s.issues.removeFirst()
         }
         switch step {
         case .ok(let key): return IssuedSecret(secret: Secret(key))
@@ -66,7 +67,8 @@ extension ProviderError {
 
     static func network(headSent: Bool) -> ProviderError {
         ProviderError(
-            vendor: "Script", transport: TransportError(kind: headSent ? .connectionClosed : .connect, headSent: headSent, detail: ""))
+            vendor: "Script",
+            transport: TransportError(kind: headSent ? .connectionClosed : .connect, headSent: headSent, detail: ""))
     }
 }
 
@@ -85,7 +87,8 @@ final class AttemptLog: Sendable {
 
     func run(
         _ provider: ScriptedProvider,
-        settings: RetrySettings = RetrySettings(attempts: 4, base: .seconds(1), max: .seconds(8), timeout: .seconds(5), deadline: .seconds(120))
+        settings: RetrySettings = RetrySettings(
+            attempts: 4, base: .seconds(1), max: .seconds(8), timeout: .seconds(5), deadline: .seconds(120))
     ) async -> RotationCallOutcome {
         let call = RotationCall(
             provider: provider, jobName: "survey-key", settings: settings, clock: clock,
@@ -100,7 +103,8 @@ final class AttemptLog: Sendable {
         let provider = ScriptedProvider(idempotent: false, issues: [.ok("new-1")])
         let outcome = await run(provider)
         guard case .issued(let issued, let attempts, let mustVerify) = outcome else {
-            Issue.record("expected issued, got \(outcome)"); return
+            Issue.record("expected issued, got \(outcome)")
+            return
         }
         #expect(issued.secret.revealed == "new-1")
         #expect(attempts == 1)
@@ -111,12 +115,15 @@ final class AttemptLog: Sendable {
         #expect(log.all.map(\.summary) == ["issued"])
     }
 
-    @Test(arguments: [ProviderError.http(429), .http(500), .http(503), .network(headSent: true), .network(headSent: false)])
+    @Test(arguments: [
+        ProviderError.http(429), .http(500), .http(503), .network(headSent: true), .network(headSent: false),
+    ])
     func anIdempotentCallIsRetriedAfter(_ failure: ProviderError) async throws {
         let provider = ScriptedProvider(idempotent: true, issues: [.fail(failure), .fail(failure), .ok("token")])
         let outcome = await run(provider)
         guard case .issued(_, let attempts, let mustVerify) = outcome else {
-            Issue.record("expected issued, got \(outcome)"); return
+            Issue.record("expected issued, got \(outcome)")
+            return
         }
         #expect(attempts == 3)
         #expect(!mustVerify)
@@ -147,7 +154,8 @@ final class AttemptLog: Sendable {
         let provider = ScriptedProvider(idempotent: false, issues: [.fail(.http(429, retryAfter: 7)), .ok("new")])
         let outcome = await run(provider)
         guard case .issued(_, let attempts, let mustVerify) = outcome else {
-            Issue.record("expected issued, got \(outcome)"); return
+            Issue.record("expected issued, got \(outcome)")
+            return
         }
         #expect(attempts == 2)
         #expect(!mustVerify)
@@ -160,7 +168,8 @@ final class AttemptLog: Sendable {
         let provider = ScriptedProvider(idempotent: false, issues: [.fail(.network(headSent: false)), .ok("new")])
         let outcome = await run(provider)
         guard case .issued(_, let attempts, let mustVerify) = outcome else {
-            Issue.record("expected issued, got \(outcome)"); return
+            Issue.record("expected issued, got \(outcome)")
+            return
         }
         #expect(attempts == 2)
         #expect(!mustVerify)
@@ -168,12 +177,16 @@ final class AttemptLog: Sendable {
         #expect(provider.probeCalls.isEmpty)
     }
 
-    @Test(arguments: [ProviderError.http(503), .http(500), .network(headSent: true), ProviderError(vendor: "S", kind: .malformedAnswer)])
+    @Test(arguments: [
+        ProviderError.http(503), .http(500), .network(headSent: true),
+        ProviderError(vendor: "S", kind: .malformedAnswer),
+    ])
     func anAmbiguousRegenerateIsResentOnlyWhenTheOldKeyStillWorks(_ failure: ProviderError) async throws {
         let provider = ScriptedProvider(idempotent: false, issues: [.fail(failure), .ok("new")], probes: [.works])
         let outcome = await run(provider)
         guard case .issued(let issued, let attempts, let mustVerify) = outcome else {
-            Issue.record("expected issued, got \(outcome)"); return
+            Issue.record("expected issued, got \(outcome)")
+            return
         }
         #expect(issued.secret.revealed == "new")
         #expect(attempts == 2)
@@ -187,10 +200,12 @@ final class AttemptLog: Sendable {
 
     @Test func mustVerifyStaysSetAfterALaterPlainRetry() async throws {
         let provider = ScriptedProvider(
-            idempotent: false, issues: [.fail(.http(502)), .fail(.http(429, retryAfter: 1)), .ok("new")], probes: [.works])
+            idempotent: false, issues: [.fail(.http(502)), .fail(.http(429, retryAfter: 1)), .ok("new")],
+            probes: [.works])
         let outcome = await run(provider)
         guard case .issued(_, let attempts, let mustVerify) = outcome else {
-            Issue.record("expected issued, got \(outcome)"); return
+            Issue.record("expected issued, got \(outcome)")
+            return
         }
         #expect(attempts == 3)
         #expect(mustVerify)
@@ -203,7 +218,8 @@ final class AttemptLog: Sendable {
         let provider = ScriptedProvider(idempotent: false, issues: [.fail(.http(503)), .ok("never")], probes: [.dead])
         let outcome = await run(provider)
         guard case .needsRecovery(let message, let attempts) = outcome else {
-            Issue.record("expected needsRecovery, got \(outcome)"); return
+            Issue.record("expected needsRecovery, got \(outcome)")
+            return
         }
         #expect(attempts == 1)
         #expect(provider.issueCalls == 1)
@@ -216,10 +232,12 @@ final class AttemptLog: Sendable {
 
     @Test func anAmbiguousFailureWithAnUnansweredProbeNeedsRecovery() async throws {
         let provider = ScriptedProvider(
-            idempotent: false, issues: [.fail(.network(headSent: true)), .ok("never")], probes: [.noAnswer("the probe answered 502")])
+            idempotent: false, issues: [.fail(.network(headSent: true)), .ok("never")],
+            probes: [.noAnswer("the probe answered 502")])
         let outcome = await run(provider)
         guard case .needsRecovery(let message, let attempts) = outcome else {
-            Issue.record("expected needsRecovery, got \(outcome)"); return
+            Issue.record("expected needsRecovery, got \(outcome)")
+            return
         }
         #expect(attempts == 1)
         #expect(provider.issueCalls == 1)
@@ -231,7 +249,8 @@ final class AttemptLog: Sendable {
         let provider = ScriptedProvider(idempotent: false, canProbe: false, issues: [.fail(.http(503)), .ok("never")])
         let outcome = await run(provider)
         guard case .needsRecovery(let message, _) = outcome else {
-            Issue.record("expected needsRecovery, got \(outcome)"); return
+            Issue.record("expected needsRecovery, got \(outcome)")
+            return
         }
         #expect(provider.issueCalls == 1)
         #expect(provider.probeCalls.isEmpty)
@@ -239,10 +258,12 @@ final class AttemptLog: Sendable {
     }
 
     @Test func a401OnTheRetryAfterAnAmbiguousAttemptNeedsRecovery() async throws {
-        let provider = ScriptedProvider(idempotent: false, issues: [.fail(.http(503)), .fail(.http(401, id: "1010"))], probes: [.works])
+        let provider = ScriptedProvider(
+            idempotent: false, issues: [.fail(.http(503)), .fail(.http(401, id: "1010"))], probes: [.works])
         let outcome = await run(provider)
         guard case .needsRecovery(let message, let attempts) = outcome else {
-            Issue.record("expected needsRecovery, got \(outcome)"); return
+            Issue.record("expected needsRecovery, got \(outcome)")
+            return
         }
         #expect(attempts == 2)
         #expect(provider.issueCalls == 2)
@@ -252,10 +273,12 @@ final class AttemptLog: Sendable {
     }
 
     @Test func a401WithoutAnEarlierAmbiguousAttemptIsAPlainFailure() async throws {
-        let provider = ScriptedProvider(idempotent: false, issues: [.fail(.network(headSent: false)), .fail(.http(401))])
+        let provider = ScriptedProvider(
+            idempotent: false, issues: [.fail(.network(headSent: false)), .fail(.http(401))])
         let outcome = await run(provider)
         guard case .failed(_, let attempts, let lastError) = outcome else {
-            Issue.record("expected failed, got \(outcome)"); return
+            Issue.record("expected failed, got \(outcome)")
+            return
         }
         #expect(attempts == 2)
         #expect(lastError?.status == 401)
@@ -266,10 +289,12 @@ final class AttemptLog: Sendable {
     @Test(arguments: [400, 401, 403, 404])
     func aClientErrorIsNeverRetried(_ code: Int) async throws {
         for idempotent in [true, false] {
-            let provider = ScriptedProvider(idempotent: idempotent, issues: [.fail(.http(code)), .ok("never")], probes: [.works])
+            let provider = ScriptedProvider(
+                idempotent: idempotent, issues: [.fail(.http(code)), .ok("never")], probes: [.works])
             let outcome = await run(provider)
             guard case .failed(_, let attempts, let lastError) = outcome else {
-                Issue.record("expected failed, got \(outcome)"); return
+                Issue.record("expected failed, got \(outcome)")
+                return
             }
             #expect(attempts == 1)
             #expect(lastError?.status == code)
@@ -285,7 +310,8 @@ final class AttemptLog: Sendable {
                 idempotent: idempotent, issues: [.fail(.http(429, id: "1013", retryAfter: 1)), .ok("never")])
             let outcome = await run(provider)
             guard case .failed(let message, let attempts, _) = outcome else {
-                Issue.record("expected failed, got \(outcome)"); return
+                Issue.record("expected failed, got \(outcome)")
+                return
             }
             #expect(attempts == 1)
             #expect(provider.issueCalls == 1)
@@ -301,7 +327,8 @@ final class AttemptLog: Sendable {
         let provider = ScriptedProvider(idempotent: true, issues: Array(repeating: .fail(.http(503)), count: 10))
         let outcome = await run(provider)
         guard case .failed(let message, let attempts, let lastError) = outcome else {
-            Issue.record("expected failed, got \(outcome)"); return
+            Issue.record("expected failed, got \(outcome)")
+            return
         }
         #expect(attempts == 4)
         #expect(provider.issueCalls == 4)
@@ -313,9 +340,11 @@ final class AttemptLog: Sendable {
 
     @Test func anAmbiguousLastAttemptWithAWorkingKeyFailsWithoutResending() async throws {
         let provider = ScriptedProvider(idempotent: false, issues: [.fail(.http(503)), .ok("never")], probes: [.works])
-        let outcome = await run(provider, settings: RetrySettings(attempts: 1, timeout: .seconds(5), deadline: .seconds(60)))
+        let outcome = await run(
+            provider, settings: RetrySettings(attempts: 1, timeout: .seconds(5), deadline: .seconds(60)))
         guard case .failed(let message, let attempts, _) = outcome else {
-            Issue.record("expected failed, got \(outcome)"); return
+            Issue.record("expected failed, got \(outcome)")
+            return
         }
         #expect(attempts == 1)
         #expect(provider.issueCalls == 1)
@@ -327,9 +356,12 @@ final class AttemptLog: Sendable {
         let provider = ScriptedProvider(
             idempotent: true, issues: Array(repeating: .fail(.http(429, retryAfter: 50)), count: 10))
         let outcome = await run(
-            provider, settings: RetrySettings(attempts: 10, base: .seconds(1), max: .seconds(8), timeout: .seconds(5), deadline: .seconds(60)))
+            provider,
+            settings: RetrySettings(
+                attempts: 10, base: .seconds(1), max: .seconds(8), timeout: .seconds(5), deadline: .seconds(60)))
         guard case .failed(let message, let attempts, _) = outcome else {
-            Issue.record("expected failed, got \(outcome)"); return
+            Issue.record("expected failed, got \(outcome)")
+            return
         }
         #expect(attempts == 2)
         #expect(provider.issueCalls == 2)
@@ -341,7 +373,8 @@ final class AttemptLog: Sendable {
         let provider = ScriptedProvider(idempotent: false, issues: [.fail(.http(429, retryAfter: 3600)), .ok("never")])
         let outcome = await run(provider)
         guard case .failed = outcome else {
-            Issue.record("expected failed, got \(outcome)"); return
+            Issue.record("expected failed, got \(outcome)")
+            return
         }
         #expect(provider.issueCalls == 1)
         #expect(clock.sleeps.isEmpty)
@@ -349,7 +382,8 @@ final class AttemptLog: Sendable {
 
     @Test func theTimeoutIsPassedToEveryAttempt() async throws {
         let provider = ScriptedProvider(idempotent: true, issues: [.fail(.http(503)), .ok("t")])
-        _ = await run(provider, settings: RetrySettings(attempts: 3, timeout: .milliseconds(750), deadline: .seconds(60)))
+        _ = await run(
+            provider, settings: RetrySettings(attempts: 3, timeout: .milliseconds(750), deadline: .seconds(60)))
         #expect(provider.timeouts == [.milliseconds(750), .milliseconds(750)])
     }
 }

@@ -47,7 +47,8 @@ struct SandboxHarness: Sendable {
 
     func questionPro(probePath: String = QuestionProSpec.defaultProbePath) -> QuestionProProvider {
         QuestionProProvider(
-            spec: QuestionProSpec(baseURL: url, organizationID: Self.organization, probePath: probePath), transport: client,
+            spec: QuestionProSpec(baseURL: url, organizationID: Self.organization, probePath: probePath),
+            transport: client,
             clock: clock)
     }
 
@@ -57,7 +58,8 @@ struct SandboxHarness: Sendable {
     ) async -> RotationCallOutcome {
         let key = questionProKey
         return await RotationCall(
-            provider: questionPro(), jobName: "qp-job", settings: settings, clock: clock, random: SeededRandomSource(seed: 1),
+            provider: questionPro(), jobName: "qp-job", settings: settings, clock: clock,
+            random: SeededRandomSource(seed: 1),
             settleDelay: .milliseconds(5)
         ).run(current: ["api_key": key], probeSecret: key) { log.add($0) }
     }
@@ -68,19 +70,24 @@ struct SandboxHarness: Sendable {
     var adminAccessKey: Secret { Secret(sandbox.adminUsers[Self.adminUser] ?? "") }
     var composerAPIKey: Secret { Secret(sandbox.composerAPIKeys.first ?? "") }
 
-    func qrveyAdmin(username: String = SandboxHarness.adminUser, path: String = QrveyAdminSpec.defaultPath) -> QrveyAdminProvider {
-        QrveyAdminProvider(spec: QrveyAdminSpec(baseURL: url, username: username, path: path), transport: client, clock: clock)
+    func qrveyAdmin(username: String = SandboxHarness.adminUser, path: String = QrveyAdminSpec.defaultPath)
+        -> QrveyAdminProvider
+    {
+        QrveyAdminProvider(
+            spec: QrveyAdminSpec(baseURL: url, username: username, path: path), transport: client, clock: clock)
     }
 
     func qrveyComposer(expiresIn: String? = "2h", clientID: String? = "client-7") -> QrveyComposerProvider {
         QrveyComposerProvider(
-            spec: QrveyComposerSpec(baseURL: url, userID: "user-1", appID: "app-1", clientID: clientID, expiresIn: expiresIn),
+            spec: QrveyComposerSpec(
+                baseURL: url, userID: "user-1", appID: "app-1", clientID: clientID, expiresIn: expiresIn),
             transport: client, clock: clock)
     }
 
     func call(_ provider: any Provider, log: AttemptLog = AttemptLog()) -> RotationCall {
         RotationCall(
-            provider: provider, jobName: "qrvey-job", settings: Self.settings, clock: clock, random: SeededRandomSource(seed: 2),
+            provider: provider, jobName: "qrvey-job", settings: Self.settings, clock: clock,
+            random: SeededRandomSource(seed: 2),
             settleDelay: .milliseconds(5))
     }
 

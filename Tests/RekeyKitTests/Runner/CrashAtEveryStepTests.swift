@@ -67,7 +67,8 @@ import Testing
                 #expect(Self.inFlight.contains(died), "needs-recovery after a crash at \(died), not in flight")
                 #expect(after.exitStatus == .needsRecovery)
                 // The way out: adopt the vendor's key.
-                let context = try TestRunContext.make(directory: scenario.dir.path, audit: scenario.audit, vendor: scenario.vendor)
+                let context = try TestRunContext.make(
+                    directory: scenario.dir.path, audit: scenario.audit, vendor: scenario.vendor)
                 _ = try await Adoption(context: context).adopt(Secret(scenario.vendor.validKey), job: scenario.job)
                 let (env2, file2) = try scenario.sinkValues()
                 #expect(env2 == scenario.vendor.validKey && file2 == scenario.vendor.validKey)

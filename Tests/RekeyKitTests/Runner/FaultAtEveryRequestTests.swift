@@ -78,7 +78,8 @@ import Testing
             #expect(last?.exitStatus == .needsRecovery)
             #expect(messages.contains { $0.contains("rekey adopt") })
             // Only a fault that lets the regenerate through and loses its answer may do this.
-            #expect(scenario.endpoint == .regenerate && [.resetAfter, .malformedJSON, .hugeBody].contains(scenario.fault))
+            #expect(
+                scenario.endpoint == .regenerate && [.resetAfter, .malformedJSON, .hugeBody].contains(scenario.fault))
         }
         // The answer-lost faults on the regenerate must be caught, not papered over.
         let answerLost: [SandboxFault] = [.resetAfter, .malformedJSON, .hugeBody]

@@ -24,7 +24,8 @@ import Testing
             try TestRunContext.make(directory: dir.path, audit: audit, vendor: vendor)
         }
 
-        func run(_ jobs: [Job], context: RunContext? = nil, configure: (inout RunOptions) -> Void = { _ in }) async throws
+        func run(_ jobs: [Job], context: RunContext? = nil, configure: (inout RunOptions) -> Void = { _ in })
+            async throws
             -> RunSummary
         {
             var options = RunOptions()
@@ -96,7 +97,10 @@ import Testing
         let other = TestRunContext.questionProJob(name: "acme-b", directory: f.dir.file("b"))
         var otherJob = other
         otherJob.sinks.removeLast()
-        let summary = try await f.run([f.job(), otherJob]) { $0.maxRotations = 1; $0.concurrency = 1 }
+        let summary = try await f.run([f.job(), otherJob]) {
+            $0.maxRotations = 1
+            $0.concurrency = 1
+        }
         #expect(summary.count(.rotated) == 1)
         #expect(summary.count(.notStarted) == 1)
     }

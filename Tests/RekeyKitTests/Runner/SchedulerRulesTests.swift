@@ -10,7 +10,8 @@ import Testing
         let here = SourceLocation(file: "t", line: 1, column: 1)
         return Job(
             name: name, tenant: "acme", env: "prod",
-            provider: .questionPro(QuestionProSpec(baseURL: URL(string: "https://api.questionpro.com")!, organizationID: "1")),
+            provider: .questionPro(
+                QuestionProSpec(baseURL: URL(string: "https://api.questionpro.com")!, organizationID: "1")),
             credentials: ["api_key": .env("K")], policy: policy,
             sinks: [SinkSpec(id: "a", kind: .file, path: "/tmp/a", location: here)], location: here)
     }
@@ -54,7 +55,11 @@ import Testing
             job: Self.job(Policy(every: .days(30), window: window)), history: JobHistory(), now: Self.now)
         #expect(!decision.isDue && decision.dueBySchedule)
         #expect(decision.nextDue == window.nextOpening(atOrAfter: Self.now))
-        #expect(Scheduler.decide(job: Self.job(Policy(every: .days(30), window: window)), history: JobHistory(), now: Self.now, force: true).isDue)
+        #expect(
+            Scheduler.decide(
+                job: Self.job(Policy(every: .days(30), window: window)), history: JobHistory(), now: Self.now,
+                force: true
+            ).isDue)
     }
 
     @Test func failuresBackOffOneHourDoublingUpToADay() {
@@ -88,7 +93,8 @@ import Testing
         var history = Self.history(successDaysAgo: 40)
         history.needsRecovery = true
         history.hookFailed = true
-        let blocked = Scheduler.decide(job: Self.job(Policy(every: .days(30))), history: history, now: Self.now, force: true)
+        let blocked = Scheduler.decide(
+            job: Self.job(Policy(every: .days(30))), history: history, now: Self.now, force: true)
         #expect(!blocked.isDue && JobState.derive(history: history, decision: blocked) == .needsRecovery)
         history.needsRecovery = false
         let hooks = Scheduler.decide(job: Self.job(Policy(every: .days(30))), history: history, now: Self.now)

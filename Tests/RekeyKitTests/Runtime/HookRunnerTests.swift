@@ -7,9 +7,12 @@ import Testing
     func job(_ dir: TemporaryDirectory) -> Job {
         Job(
             name: "acme-prod", tenant: "acme", env: "prod",
-            provider: .questionPro(QuestionProSpec(baseURL: URL(string: "https://api.questionpro.com")!, organizationID: "1")),
+            provider: .questionPro(
+                QuestionProSpec(baseURL: URL(string: "https://api.questionpro.com")!, organizationID: "1")),
             credentials: ["api_key": .env("REKEY_TEST_CANARY")], policy: Policy(every: .days(30)),
-            sinks: [SinkSpec(id: "a", kind: .file, path: dir.file("key"), location: .init(file: "x", line: 1, column: 1))],
+            sinks: [
+                SinkSpec(id: "a", kind: .file, path: dir.file("key"), location: .init(file: "x", line: 1, column: 1))
+            ],
             location: .init(file: "x", line: 1, column: 1))
     }
 
@@ -24,7 +27,10 @@ import Testing
         let seen = try String(contentsOfFile: out, encoding: .utf8)
         #expect(!seen.contains("canary-secret-value"))
         let names = Set(seen.split(separator: "\n").compactMap { $0.split(separator: "=").first.map(String.init) })
-        #expect(names.isSubset(of: ["PATH", "LANG", "REKEY_JOB", "REKEY_TENANT", "REKEY_ENV", "REKEY_SINKS", "PWD", "SHLVL", "_"]))
+        #expect(
+            names.isSubset(of: [
+                "PATH", "LANG", "REKEY_JOB", "REKEY_TENANT", "REKEY_ENV", "REKEY_SINKS", "PWD", "SHLVL", "_",
+            ]))
         #expect(seen.contains("REKEY_JOB=acme-prod"))
     }
 
@@ -35,12 +41,14 @@ import Testing
         let pidFile = dir.file("pid")
         let release = dir.file("release")
         // The hook publishes its pid, then waits (bounded) until the test has read /proc/<pid>/environ.
-        let script = "echo $$ > '\(pidFile)'; i=0; while [ ! -e '\(release)' ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i+1)); done"
+        let script =
+            "echo $$ > '\(pidFile)'; i=0; while [ ! -e '\(release)' ] && [ $i -lt 500 ]; do sleep 0.01; i=$((i+1)); done"
         let hook = HookSpec(argv: ["/bin/sh", "-c", script], timeout: .seconds(20))
         async let result = HookRunner().run(hook, job: job(dir))
         var environ = ""
         for _ in 0..<5000 {
-            if let pid = try? String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
+            if let pid = try? String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(
+                in: .whitespacesAndNewlines),
                 !pid.isEmpty, let data = FileManager.default.contents(atPath: "/proc/\(pid)/environ")
             {
                 environ = String(decoding: data, as: UTF8.self)

@@ -10,7 +10,8 @@ import Testing
         let spool = Spool(directory: dir.path)
         let issued = Date(timeIntervalSince1970: 1_800_000_000)
         try spool.write(
-            SpooledSecret(job: "acme-prod", secret: Secret("s3cr3t"), fingerprint: "abcd", issuedAt: issued, expiry: nil))
+            SpooledSecret(
+                job: "acme-prod", secret: Secret("s3cr3t"), fingerprint: "abcd", issuedAt: issued, expiry: nil))
         let back = try #require(try spool.read(job: "acme-prod"))
         #expect(back.secret.revealed == "s3cr3t")
         #expect(back.fingerprint == "abcd")

@@ -3,11 +3,11 @@ import RekeyTestSupport
 import Synchronization
 import Testing
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 @testable import RekeyKit
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 @Suite struct DurableFileWriterTests {
     let bytes = Array("s3cret".utf8)

@@ -35,15 +35,16 @@ import Testing
             LAST=1
             """
         let rendered = try EnvFileSink.render(existing: existing, key: "API_KEY", quotedValue: "'new'", path: "f")
-        #expect(rendered == """
-            # app settings
-            DB_HOST=db.local
+        #expect(
+            rendered == """
+                # app settings
+                DB_HOST=db.local
 
-            export API_KEY='new'
-              # indented comment
-            OTHER='x' # trailing
-            LAST=1
-            """)
+                export API_KEY='new'
+                  # indented comment
+                OTHER='x' # trailing
+                LAST=1
+                """)
     }
 
     @Test func theKeyIsAppendedWhenAbsent() throws {
@@ -51,8 +52,9 @@ import Testing
         #expect(try EnvFileSink.render(existing: "A=1", key: "K", quotedValue: "'v'", path: "f") == "A=1\nK='v'\n")
         #expect(try EnvFileSink.render(existing: nil, key: "K", quotedValue: "'v'", path: "f") == "K='v'\n")
         // A similar name is not the key.
-        #expect(try EnvFileSink.render(existing: "KEY2=1\nexportK=2\n", key: "K", quotedValue: "'v'", path: "f")
-            == "KEY2=1\nexportK=2\nK='v'\n")
+        #expect(
+            try EnvFileSink.render(existing: "KEY2=1\nexportK=2\n", key: "K", quotedValue: "'v'", path: "f")
+                == "KEY2=1\nexportK=2\nK='v'\n")
     }
 
     @Test func everyAssignmentOfARepeatedKeyIsReplaced() throws {
@@ -71,9 +73,11 @@ import Testing
     }
 
     @Test func crlfLineEndingsAreKept() throws {
-        let rendered = try EnvFileSink.render(existing: "A=1\r\nK=old\r\nB=2\r\n", key: "K", quotedValue: "'v'", path: "f")
+        let rendered = try EnvFileSink.render(
+            existing: "A=1\r\nK=old\r\nB=2\r\n", key: "K", quotedValue: "'v'", path: "f")
         #expect(rendered == "A=1\r\nK='v'\r\nB=2\r\n")
-        #expect(try EnvFileSink.render(existing: "A=1\r\n", key: "K", quotedValue: "'v'", path: "f") == "A=1\r\nK='v'\n")
+        #expect(
+            try EnvFileSink.render(existing: "A=1\r\n", key: "K", quotedValue: "'v'", path: "f") == "A=1\r\nK='v'\n")
     }
 
     @Test func anUnterminatedQuoteIsAMalformedFileNotARewrite() {
@@ -165,7 +169,8 @@ import Testing
         #expect(nulSeparated(result.output).dropLast() == ArraySlice(Self.awkwardValues))
     }
 
-    @Test(.enabled(if: pythonDotenvAvailable, "python-dotenv cannot be imported by python3 (pip install python-dotenv)"))
+    @Test(
+        .enabled(if: pythonDotenvAvailable, "python-dotenv cannot be imported by python3 (pip install python-dotenv)"))
     func awkwardValuesReadBackIdenticallyThroughPythonDotenv() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
@@ -186,7 +191,10 @@ import Testing
     /// systemd's env-file parser, reached through the environment.d generator (no PID 1
     /// needed). That generator also expands `$VAR`, which `EnvironmentFile=` does not, so
     /// values with `$` are left out here. Its output is shell-quoted; bash reads it back.
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: environmentGenerator), "systemd's environment.d generator is not installed"))
+    @Test(
+        .enabled(
+            if: FileManager.default.isExecutableFile(atPath: environmentGenerator),
+            "systemd's environment.d generator is not installed"))
     func awkwardValuesReadBackIdenticallyThroughSystemdsParser() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
@@ -196,7 +204,8 @@ import Testing
         for (index, value) in values.enumerated() {
             try EnvFileSink(spec: envSpec(path, key: "K\(index)")).write(Secret(value))
         }
-        let generated = try runTool([Self.environmentGenerator], environment: ["XDG_CONFIG_HOME": dir.path, "HOME": dir.file("none")])
+        let generated = try runTool(
+            [Self.environmentGenerator], environment: ["XDG_CONFIG_HOME": dir.path, "HOME": dir.file("none")])
         #expect(generated.status == 0)
         let names = values.indices.map { "\"$K\($0)\"" }.joined(separator: " ")
         let script = String(decoding: generated.output, as: UTF8.self) + "\nprintf '%s\\0' \(names)"
@@ -207,7 +216,9 @@ import Testing
     @Test func readingHandlesTheFormsOperatorsWrite() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let path = try dir.write("app.env", """
+        let path = try dir.write(
+            "app.env",
+            """
             A='single $x \\ quoted'
             export B="double \\"q\\" \\\\ \\$ end"
             C=plain   # comment

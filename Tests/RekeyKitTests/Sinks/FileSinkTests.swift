@@ -37,7 +37,9 @@ import Testing
     func aSecretThatWouldNotReadBackIdenticallyIsRejected(value: String) throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let error = #expect(throws: SinkError.self) { try FileSink(spec: fileSpec(dir.file("key"))).write(Secret(value)) }
+        let error = #expect(throws: SinkError.self) {
+            try FileSink(spec: fileSpec(dir.file("key"))).write(Secret(value))
+        }
         #expect(error?.needsRecovery == true)
         #expect(entries(dir.path).isEmpty)
     }

@@ -2,11 +2,11 @@ import Foundation
 import RekeyTestSupport
 import Testing
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 @testable import RekeyKit
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 @Suite struct SinkPreflightTests {
     let root = ProcessIdentity(uid: 0, gid: 0)
@@ -32,17 +32,21 @@ import Glibc
             fileSpec(dir.file("missing/key"), id: "no-dir"),
             envSpec(dir.file("x.env"), key: "BAD-KEY", id: "bad-key"),
             envSpec(dir.file("broken.env"), key: "K", id: "malformed"),
-            SinkSpec(id: "nobody", kind: .file, path: dir.file("k2"), owner: "no-such-user-rekey", location: testLocation),
+            SinkSpec(
+                id: "nobody", kind: .file, path: dir.file("k2"), owner: "no-such-user-rekey", location: testLocation),
         ]
         let problems = SinkPreflight(identity: root).problems(for: sinks)
-        #expect(problems == [
-            SinkProblem(sinkID: "dangling", error: .danglingSymlink(path: link, target: dir.file("gone"))),
-            SinkProblem(sinkID: "no-dir", error: .directoryMissing(directory: dir.file("missing"))),
-            SinkProblem(sinkID: "bad-key", error: .invalidEnvKey(path: dir.file("x.env"), key: "BAD-KEY")),
-            SinkProblem(sinkID: "malformed", error: .malformedEnvFile(
-                path: dir.file("broken.env"), line: 1, reason: "a single quote that is never closed")),
-            SinkProblem(sinkID: "nobody", error: .unknownOwner(name: "no-such-user-rekey")),
-        ])
+        #expect(
+            problems == [
+                SinkProblem(sinkID: "dangling", error: .danglingSymlink(path: link, target: dir.file("gone"))),
+                SinkProblem(sinkID: "no-dir", error: .directoryMissing(directory: dir.file("missing"))),
+                SinkProblem(sinkID: "bad-key", error: .invalidEnvKey(path: dir.file("x.env"), key: "BAD-KEY")),
+                SinkProblem(
+                    sinkID: "malformed",
+                    error: .malformedEnvFile(
+                        path: dir.file("broken.env"), line: 1, reason: "a single quote that is never closed")),
+                SinkProblem(sinkID: "nobody", error: .unknownOwner(name: "no-such-user-rekey")),
+            ])
         #expect(problems[0].description.hasPrefix("sink dangling: "))
     }
 
@@ -71,7 +75,10 @@ import Glibc
         let path = try dir.write("key", "old")
         chownPath(path, uid: 1234, gid: 1234)
         let problems = SinkPreflight(identity: appUser).problems(for: [fileSpec(path)])
-        #expect(problems == [SinkProblem(sinkID: "file", error: .cannotReproduceOwnership(path: path, uid: 1234, gid: 1234))])
+        #expect(
+            problems == [
+                SinkProblem(sinkID: "file", error: .cannotReproduceOwnership(path: path, uid: 1234, gid: 1234))
+            ])
         #expect(SinkPreflight(identity: root).problems(for: [fileSpec(path)]).isEmpty)
     }
 

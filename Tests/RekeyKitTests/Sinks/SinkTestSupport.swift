@@ -1,13 +1,15 @@
 // Shared helpers for the sink tests: stat, directory listing, running bash/python on a
 // file, building specs.
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
+
 @testable import RekeyKit
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 struct StatResult: Equatable {
     var mode: UInt16
@@ -56,8 +58,10 @@ func runTool(_ arguments: [String], environment: [String: String] = [:]) throws 
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = arguments
-    var env = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "LANG": "C.UTF-8",
-               "PYTHONIOENCODING": "utf-8"]
+    var env = [
+        "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "LANG": "C.UTF-8",
+        "PYTHONIOENCODING": "utf-8",
+    ]
     if let pyenvRoot = ProcessInfo.processInfo.environment["PYENV_ROOT"] { env["PYENV_ROOT"] = pyenvRoot }
     if let home = ProcessInfo.processInfo.environment["HOME"] { env["HOME"] = home }
     env.merge(environment) { _, new in new }
