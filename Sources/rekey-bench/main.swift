@@ -1,5 +1,7 @@
 // rekey-bench: benchmark programs that print figures (never timed tests).
 //   rekey-bench rotation [--jobs 1000] [--latency-ms 50] [--concurrency 1,8,32] [--files 10000]
+//   rekey-bench audit [--events 1000000] [--jobs 10000]
+//   rekey-bench startup
 // Build the release binaries first (the sandbox runs as a separate `rekey` process):
 //   swift build -c release && .build/release/rekey-bench rotation
 
@@ -9,7 +11,16 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
 case "rotation":
     try await RotationBenchmark.run(arguments: Array(arguments.dropFirst()))
+case "audit":
+    try await AuditBenchmark.run(arguments: Array(arguments.dropFirst()))
+case "startup":
+    try StartupBenchmark.run()
 default:
-    print("usage: rekey-bench rotation [--jobs N] [--latency-ms MS] [--concurrency 1,8,32] [--files N]")
+    print(
+        """
+        usage: rekey-bench rotation [--jobs N] [--latency-ms MS] [--concurrency 1,8,32] [--files N]
+               rekey-bench audit [--events N] [--jobs M]
+               rekey-bench startup
+        """)
     exit(64)
 }

@@ -53,13 +53,10 @@ public struct AuditReport: Sendable {
         var failureEvents = AuditEventFilter(since: filter.since, until: filter.until)
         failureEvents.tenant = filter.tenant
         failureEvents.env = filter.env
-        let events = try await store.events(failureEvents)
+        failureEvents.steps = [.failed, .needsRecovery]
         var failures: [String: Int] = [:]
-        var identity: [String: (String, String, String)] = [:]
-        for event in events {
-            guard let job = event.job else { continue }
-            identity[job] = (event.tenant ?? "", event.env ?? "", event.provider ?? "")
-            if event.step == .failed || event.step == .needsRecovery { failures[job, default: 0] += 1 }
+        for event in try await store.events(failureEvents) {
+            if let job = event.job { failures[job, default: 0] += 1 }
         }
         var rows: [AuditReportRow] = []
         let known = Set(jobs.map(\.name))
@@ -76,7 +73,7 @@ public struct AuditReport: Sendable {
                     lastError: history.lastError, inJobFiles: true))
         }
         for (name, history) in histories where !known.contains(name) {
-            let (tenant, env, provider) = identity[name] ?? ("", "", "")
+            let (tenant, env, provider) = (history.tenant ?? "", history.env ?? "", history.provider ?? "")
             let state: JobState =
                 history.needsRecovery ? .needsRecovery : history.consecutiveFailures > 0 ? .failing : .ok
             rows.append(

@@ -21,6 +21,8 @@ public struct AuditEventFilter: Sendable, Hashable {
     public var jobs: Set<String>?
     public var tenant: String?
     public var env: String?
+    /// Only these steps (nil: all).
+    public var steps: Set<AuditStep>?
     public var limit: Int?
 
     public init(
@@ -41,6 +43,7 @@ public struct AuditEventFilter: Sendable, Hashable {
         if let jobs, !jobs.contains(event.job ?? "") { return false }
         if let tenant, event.tenant != tenant { return false }
         if let env, event.env != env { return false }
+        if let steps, !steps.contains(event.step) { return false }
         return true
     }
 }

@@ -31,6 +31,11 @@ public struct JobHistory: Sendable, Hashable {
     /// The secret is delivered, but a hook failed: the next run re-runs only hooks.
     public var hookFailed: Bool = false
 
+    /// The job's identity as last recorded (for jobs that are in the log but no job file).
+    public var tenant: String?
+    public var env: String?
+    public var provider: String?
+
     public init() {}
 
     /// The time the current key became current: the last success, else the baseline.
@@ -45,6 +50,9 @@ public struct JobHistory: Sendable, Hashable {
 
     /// Folds one event (in chain order) into the history.
     public mutating func apply(_ event: AuditEvent) {
+        if let tenant = event.tenant { self.tenant = tenant }
+        if let env = event.env { self.env = env }
+        if let provider = event.provider { self.provider = provider }
         switch event.step {
         case .intent:
             lastAttempt = event.time

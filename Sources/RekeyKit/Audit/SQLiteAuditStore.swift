@@ -122,6 +122,16 @@ public final class SQLiteAuditStore: AuditStore {
         }
     }
 
+    /// Appends many events in one transaction (bulk loads, benchmarks).
+    @discardableResult
+    public func appendBatch(_ events: [AuditEvent]) async throws -> [AuditEvent] {
+        let stored = try await commit(events)
+        if let headPath, let last = stored.last, let sequence = last.sequence, let hash = last.hash {
+            AuditHead(count: sequence, hash: hash).write(to: headPath)
+        }
+        return stored
+    }
+
     /// Chains and inserts `events` in one BEGIN IMMEDIATE transaction.
     private func commit(_ events: [AuditEvent]) async throws -> [AuditEvent] {
         let key = self.key
@@ -179,6 +189,10 @@ public final class SQLiteAuditStore: AuditStore {
             if let env = filter.env {
                 clauses.append("env = ?")
                 arguments.append(env)
+            }
+            if let steps = filter.steps {
+                clauses.append("step IN (\(steps.map { _ in "?" }.joined(separator: ",")))")
+                arguments += steps.map(\.rawValue).sorted().map { $0 as any DatabaseValueConvertible }
             }
             var sql = "SELECT * FROM events"
             if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
