@@ -21,7 +21,8 @@ enum AuditBenchmark {
         for index in 0..<events {
             let job = index % jobs
             var event = AuditEvent(
-                time: start + Double(index), runID: "run-\(index / (jobs * steps.count))", step: steps[(index / jobs) % steps.count],
+                time: start + Double(index), runID: "run-\(index / (jobs * steps.count))",
+                step: steps[(index / jobs) % steps.count],
                 job: "job-\(job)", tenant: "t\(job % 100)", env: "prod", provider: "questionpro.api-key",
                 message: "benchmark event")
             if event.step == .issued || event.step == .done { event.newFingerprint = String(format: "%016x", index) }
@@ -38,18 +39,21 @@ enum AuditBenchmark {
             let here = SourceLocation(file: "bench", line: 1, column: 1)
             return Job(
                 name: "job-\(index)", tenant: "t\(index % 100)", env: "prod",
-                provider: .questionPro(QuestionProSpec(baseURL: URL(string: "https://api.questionpro.com")!, organizationID: "\(index)")),
+                provider: .questionPro(
+                    QuestionProSpec(baseURL: URL(string: "https://api.questionpro.com")!, organizationID: "\(index)")),
                 credentials: ["api_key": .env("K")], policy: Policy(every: .days(30)),
                 sinks: [SinkSpec(id: "a", kind: .file, path: "/srv/\(index)", location: here)], location: here)
         }
         let reportStarted = ContinuousClock.now
         let reader = try SQLiteAuditStore(readOnlyPath: dir.file("audit.sqlite"), key: key)
-        let report = try await AuditReport.build(jobs: jobList, store: reader, filter: AuditReportFilter(), now: start + Double(events))
+        let report = try await AuditReport.build(
+            jobs: jobList, store: reader, filter: AuditReportFilter(), now: start + Double(events))
         let text = try report.render(.table)
         let reportTime = (ContinuousClock.now - reportStarted).seconds
 
         let verifyStarted = ContinuousClock.now
-        let verdict = try AuditVerifier.verify(databasePath: dir.file("audit.sqlite"), key: key, headPath: dir.file("audit.head"))
+        let verdict = try AuditVerifier.verify(
+            databasePath: dir.file("audit.sqlite"), key: key, headPath: dir.file("audit.head"))
         let verifyTime = (ContinuousClock.now - verifyStarted).seconds
 
         // One rotation's appends, one after another (as a lone job makes them).
@@ -75,7 +79,9 @@ enum AuditBenchmark {
         print("| --- | --- | --- |")
         print(String(format: "| audit report (%d rows) | %.3f s | < 1 s |", report.rows.count, reportTime))
         print(String(format: "| audit verify (%@) | %.3f s | < 5 s |", verdict.description, verifyTime))
-        print(String(format: "| audit cost of one rotation (7 appends, synchronous=FULL) | %.2f ms | |", perRotation * 1000))
+        print(
+            String(
+                format: "| audit cost of one rotation (7 appends, synchronous=FULL) | %.2f ms | |", perRotation * 1000))
         print(String(format: "| fsync latency of this disk | %.3f ms | |", fsyncLatency * 1000))
         _ = text
     }

@@ -14,6 +14,9 @@ enum StartupBenchmark {
             guard result.status == 0 else { throw CocoaError(.executableLoad) }
         }
         times.sort()
-        print(String(format: "rekey --version: median %.1f ms, min %.1f ms, max %.1f ms (21 runs, %@)", times[10], times[0], times[20], RekeyProcess.binary.path))
+        print(
+            String(
+                format: "rekey --version: median %.1f ms, min %.1f ms, max %.1f ms (21 runs, %@)", times[10], times[0],
+                times[20], RekeyProcess.binary.path))
     }
 }

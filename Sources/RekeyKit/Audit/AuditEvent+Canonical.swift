@@ -24,7 +24,9 @@ extension AuditEvent {
             bytes.append(UInt8(ascii: ";"))
         }
         func number<T: BinaryInteger>(_ value: T?) -> String? { value.map { String($0) } }
-        func millis(_ date: Date?) -> String? { date.map { String(Int64(($0.timeIntervalSince1970 * 1000).rounded())) } }
+        func millis(_ date: Date?) -> String? {
+            date.map { String(Int64(($0.timeIntervalSince1970 * 1000).rounded())) }
+        }
         field("seq", number(sequence))
         field("time", millis(time))
         field("run", runID)

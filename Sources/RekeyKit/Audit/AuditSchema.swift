@@ -61,21 +61,22 @@ enum AuditSchema {
             ])
     }
 
+    /// Maps a `SELECT * FROM events` row, by column position (the table's order above):
+    /// name lookups cost more than the rest of `audit verify` put together.
     static func event(from row: Row) -> AuditEvent {
-        func date(_ column: String) -> Date? {
-            (row[column] as Int64?).map { Date(timeIntervalSince1970: Double($0) / 1000) }
+        func date(_ index: Int) -> Date? {
+            (row[index] as Int64?).map { Date(timeIntervalSince1970: Double($0) / 1000) }
         }
         var event = AuditEvent(
-            time: date("time") ?? Date(timeIntervalSince1970: 0), runID: row["run"] ?? "",
-            step: AuditStep(rawValue: row["step"] ?? "") ?? .probe, job: row["job"], tenant: row["tenant"],
-            env: row["env"], provider: row["provider"], attempt: row["attempt"], httpStatus: row["http_status"],
-            vendorErrorName: row["vendor_error_name"], vendorErrorID: row["vendor_error_id"],
-            latencyMilliseconds: row["latency_ms"], oldFingerprint: row["old_fp"], newFingerprint: row["new_fp"],
-            expiry: date("expiry"), trigger: row["trigger"], user: row["user"], host: row["host"], pid: row["pid"],
-            version: row["version"], exitCode: row["exit_code"], message: row["message"])
-        event.sequence = row["seq"]
-        event.prevHash = row["prev_hash"]
-        event.hash = row["hash"]
+            time: date(1) ?? Date(timeIntervalSince1970: 0), runID: row[2] ?? "",
+            step: AuditStep(rawValue: row[3] ?? "") ?? .probe, job: row[4], tenant: row[5], env: row[6],
+            provider: row[7], attempt: row[8], httpStatus: row[9], vendorErrorName: row[10], vendorErrorID: row[11],
+            latencyMilliseconds: row[12], oldFingerprint: row[13], newFingerprint: row[14], expiry: date(15),
+            trigger: row[16], user: row[17], host: row[18], pid: row[19], version: row[20], exitCode: row[21],
+            message: row[22])
+        event.sequence = row[0]
+        event.prevHash = row[23]
+        event.hash = row[24]
         return event
     }
 

@@ -27,35 +27,64 @@ public enum VerifyResult: Sendable, Hashable, CustomStringConvertible {
 public enum AuditVerifier {
     public static func verify(databasePath: String, key: AuditKey, headPath: String) throws -> VerifyResult {
         let store = try SQLiteAuditStore(readOnlyPath: databasePath, key: key)
-        let rows = try store.allRows()
-        return verify(rows: rows, key: key, head: AuditHead.read(from: headPath))
+        let head = AuditHead.read(from: headPath)
+        var chain = Chain(key: key, headCount: head?.count)
+        try store.forEachRow { chain.check($0) }
+        return chain.result ?? finish(chain, head: head)
     }
 
     static func verify(rows: [AuditEvent], key: AuditKey, head: AuditHead?) -> VerifyResult {
+        var chain = Chain(key: key, headCount: head?.count)
+        for row in rows where !chain.check(row) { break }
+        return chain.result ?? finish(chain, head: head)
+    }
+
+    /// Walks the chain one row at a time; `result` is set at the first bad row.
+    struct Chain {
+        let key: AuditKey
+        let headCount: Int64?
         var previousHash = ""
         var expected: Int64 = 1
-        for row in rows {
+        var result: VerifyResult?
+        /// The stored hash of the event audit.head names.
+        var headHash: String?
+
+        init(key: AuditKey, headCount: Int64?) {
+            self.key = key
+            self.headCount = headCount
+        }
+
+        /// Checks `row`; false once the chain is broken.
+        mutating func check(_ row: AuditEvent) -> Bool {
             let sequence = row.sequence ?? -1
             if sequence != expected {
-                return .bad(
+                result = .bad(
                     sequence: sequence,
                     problem: sequence > expected
                         ? "events \(expected)…\(sequence - 1) are missing (deleted)"
                         : "an event was inserted out of order")
+                return false
             }
-            let recomputed = key.chainHash(previous: previousHash, canonical: row.canonicalEncoding)
             if row.prevHash != previousHash {
-                return .bad(
+                result = .bad(
                     sequence: sequence,
                     problem: "it does not follow the previous event (inserted, deleted or reordered)")
+                return false
             }
+            let recomputed = key.chainHash(previous: previousHash, canonical: row.canonicalEncoding)
             if row.hash != recomputed {
-                return .bad(sequence: sequence, problem: "its content was changed after it was written")
+                result = .bad(sequence: sequence, problem: "its content was changed after it was written")
+                return false
             }
+            if sequence == headCount { headHash = row.hash }
             previousHash = recomputed
             expected += 1
+            return true
         }
-        let count = expected - 1
+    }
+
+    static func finish(_ chain: Chain, head: AuditHead?) -> VerifyResult {
+        let count = chain.expected - 1
         guard let head else {
             return count == 0
                 ? .ok(count: 0)
@@ -68,7 +97,7 @@ public enum AuditVerifier {
         }
         // A crash between a commit and the head write leaves the head behind: accept that,
         // but the event the head names must be the one in the database.
-        if let named = rows.first(where: { $0.sequence == head.count }), named.hash != head.hash {
+        if let named = chain.headHash, named != head.hash {
             return .bad(sequence: head.count, problem: "it differs from the one audit.head recorded (rewritten log)")
         }
         return .ok(count: count)

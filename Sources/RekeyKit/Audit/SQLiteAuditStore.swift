@@ -209,6 +209,16 @@ public final class SQLiteAuditStore: AuditStore {
     func allRows() throws -> [AuditEvent] {
         try database.read { db in try AuditSchema.fetch(db, sql: "SELECT * FROM events ORDER BY seq") }
     }
+
+    /// Streams every event in chain order (verify reads a million rows without holding them).
+    func forEachRow(_ body: (AuditEvent) -> Bool) throws {
+        try database.read { db in
+            let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM events ORDER BY seq")
+            while let row = try cursor.next() {
+                if !body(AuditSchema.event(from: row)) { break }
+            }
+        }
+    }
 }
 
 /// The latest count and hash, kept outside the database so truncation shows.
