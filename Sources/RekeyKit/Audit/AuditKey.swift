@@ -69,7 +69,7 @@ public struct AuditKey: Sendable {
     /// useless to an attacker.
     public func fingerprint(_ secret: Secret) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Data(secret.revealed.utf8), using: key)
-        return mac.prefix(8).map { String(format: "%02x", $0) }.joined()
+        return hex(mac.prefix(8))
     }
 
     /// The chain hash of a row: HMAC-SHA256(key, previous hash ‖ canonical row), hex.
@@ -77,8 +77,20 @@ public struct AuditKey: Sendable {
         var data = Data(previous.utf8)
         data.append(canonical)
         let mac = HMAC<SHA256>.authenticationCode(for: data, using: key)
-        return mac.map { String(format: "%02x", $0) }.joined()
+        return hex(mac)
     }
+}
+
+/// Lowercase hex, without Foundation's `String(format:)` (slow enough to dominate `audit verify`).
+func hex(_ bytes: some Sequence<UInt8>) -> String {
+    let digits: [UInt8] = Array("0123456789abcdef".utf8)
+    var out: [UInt8] = []
+    out.reserveCapacity(64)
+    for byte in bytes {
+        out.append(digits[Int(byte >> 4)])
+        out.append(digits[Int(byte & 0x0f)])
+    }
+    return String(decoding: out, as: UTF8.self)
 }
 
 func syncDirectory(of path: String) {
