@@ -57,8 +57,11 @@ public struct DemoScenario: Sendable {
         let accounts = sandbox.questionProAccounts
         for (index, account) in accounts.enumerated() {
             let env = index == 0 ? "prod" : "staging"
-            try "# survey-sync settings\nSURVEY_REGION=eu\nQUESTIONPRO_API_KEY='\(account.apiKey)'\n"
-                .write(toFile: "\(sinks)/acme-\(env).env", atomically: false, encoding: .utf8)
+            // Private from the start, as an operator's env file should be (rekey keeps its mode).
+            _ = fm.createFile(
+                atPath: "\(sinks)/acme-\(env).env",
+                contents: Data("# survey-sync settings\nSURVEY_REGION=eu\nQUESTIONPRO_API_KEY='\(account.apiKey)'\n".utf8),
+                attributes: [.posixPermissions: 0o600])
         }
         let admin = sandbox.adminUsers.first!
         try admin.value.write(toFile: "\(credentials)/qrvey-access-key", atomically: false, encoding: .utf8)
