@@ -60,7 +60,8 @@ public struct DemoScenario: Sendable {
             // Private from the start, as an operator's env file should be (rekey keeps its mode).
             _ = fm.createFile(
                 atPath: "\(sinks)/acme-\(env).env",
-                contents: Data("# survey-sync settings\nSURVEY_REGION=eu\nQUESTIONPRO_API_KEY='\(account.apiKey)'\n".utf8),
+                contents: Data(
+                    "# survey-sync settings\nSURVEY_REGION=eu\nQUESTIONPRO_API_KEY='\(account.apiKey)'\n".utf8),
                 attributes: [.posixPermissions: 0o600])
         }
         let admin = sandbox.adminUsers.first!
