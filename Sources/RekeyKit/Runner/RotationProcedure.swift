@@ -44,7 +44,7 @@ struct RotationProcedure: Sendable {
         let (resolved, problems) = await preflight()
         guard let credentials = resolved, problems.isEmpty else {
             let message = "preflight failed, nothing was changed: " + problems.joined(separator: "; ")
-            await record(event(.failed, message: message))
+            if !context.dryRun { await record(event(.failed, message: message)) }
             return outcome(.failed, message)
         }
         if context.dryRun {
