@@ -76,10 +76,6 @@ public struct Spool: Sendable {
 
     public func remove(job: String) {
         _ = unlink(path(for: job))
-        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if fd >= 0 {
-            _ = fsync(fd)
-            _ = close(fd)
-        }
+        syncDirectory(of: path(for: job))
     }
 }
