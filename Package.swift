@@ -1,4 +1,16 @@
 // swift-tools-version: 6.2
+//
+// rekey's layers are SwiftPM targets, so a back-edge is a compile error (DESIGN.md,
+// "Architecture"). Each target lists only the layers beneath it:
+//
+//   RekeyModel ─┬─ RekeyJobFiles ── RekeyConfig
+//               ├─ RekeyDelivery ─┬─ RekeyAudit ── RekeySchedule
+//               │                 └─ RekeyEffects
+//               └─ RekeyVendor
+//   (Delivery owns the durable file writer; the audit head and the state directory use it.)
+//   RekeyRunner (rotation, recovery, the run) uses all of the above;
+//   RekeyReporting (plan, report, metrics, summaries) renders what Schedule and Runner produce;
+//   the `rekey` executable parses, makes one library call, prints.
 import PackageDescription
 
 let package = Package(
@@ -7,7 +19,8 @@ let package = Package(
     products: [
         .executable(name: "rekey", targets: ["rekey"]),
         .executable(name: "rekey-bench", targets: ["rekey-bench"]),
-        .library(name: "RekeyKit", targets: ["RekeyKit"]),
+        .library(name: "RekeyRunner", targets: ["RekeyRunner"]),
+        .library(name: "RekeyReporting", targets: ["RekeyReporting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -23,23 +36,67 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
+        // The vocabulary: jobs, policies, durations, windows, `Secret`, clock, randomness, exit status.
+        .target(name: "RekeyModel"),
+        // Defensive YAML reading, the node-walk validator, diagnostics, the loader.
         .target(
-            name: "RekeyKit",
+            name: "RekeyJobFiles",
+            dependencies: ["RekeyModel", .product(name: "Yams", package: "Yams")]
+        ),
+        // rekey.yaml, path resolution, the workspace.
+        .target(name: "RekeyConfig", dependencies: ["RekeyModel", "RekeyJobFiles"]),
+        // The append-only, hash-chained audit log: reader and writer protocols, SQLite, verify.
+        .target(
+            name: "RekeyAudit",
             dependencies: [
-                .product(name: "Yams", package: "Yams"),
+                "RekeyModel", "RekeyDelivery",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // Job history, `Scheduler.decide` and the one function that derives a job's state.
+        .target(
+            name: "RekeySchedule",
+            dependencies: ["RekeyModel", "RekeyAudit", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // HTTP transport, retries, failure classification, the rotation call, the providers.
+        .target(
+            name: "RekeyVendor",
+            dependencies: [
+                "RekeyModel",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // Sinks, their preflight, and the spool.
+        .target(name: "RekeyDelivery", dependencies: ["RekeyModel"]),
+        // Hooks, locks, the state directory, stop signals.
+        .target(
+            name: "RekeyEffects",
+            dependencies: [
+                "RekeyModel", "RekeyDelivery",
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
+        // The rotation stages, recovery, adopt, baseline, the run and its environment.
+        .target(
+            name: "RekeyRunner",
+            dependencies: [
+                "RekeyModel", "RekeyJobFiles", "RekeyConfig", "RekeyAudit", "RekeySchedule",
+                "RekeyVendor", "RekeyDelivery", "RekeyEffects",
+            ]
+        ),
+        // What operators read: plan, audit report, event listing, Prometheus, run summaries.
+        .target(
+            name: "RekeyReporting",
+            dependencies: ["RekeyModel", "RekeyDelivery", "RekeyAudit", "RekeySchedule", "RekeyRunner"]
+        ),
         .target(
             name: "RekeySandbox",
             dependencies: [
-                "RekeyKit",
+                "RekeyModel", "RekeyConfig", "RekeyRunner", "RekeyReporting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -47,36 +104,30 @@ let package = Package(
         ),
         .target(
             name: "RekeyTestSupport",
-            dependencies: ["RekeyKit", "RekeySandbox"]
+            dependencies: ["RekeyRunner", "RekeySandbox"]
         ),
         .executableTarget(
             name: "rekey",
             dependencies: [
-                "RekeyKit",
-                "RekeySandbox",
+                "RekeyRunner", "RekeyReporting", "RekeySandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "rekey-bench",
-            dependencies: [
-                "RekeyKit",
-                "RekeySandbox",
-                "RekeyTestSupport",
-            ]
+            dependencies: ["RekeyRunner", "RekeyReporting", "RekeySandbox", "RekeyTestSupport"]
         ),
-        .testTarget(
-            name: "RekeyKitTests",
-            dependencies: ["RekeyKit", "RekeyTestSupport", "RekeySandbox"]
-        ),
-        .testTarget(
-            name: "RekeySandboxTests",
-            dependencies: ["RekeySandbox", "RekeyTestSupport"]
-        ),
-        .testTarget(
-            name: "rekeyTests",
-            dependencies: ["RekeyTestSupport"]
-        ),
+        .testTarget(name: "RekeyJobFilesTests", dependencies: ["RekeyJobFiles", "RekeyTestSupport"]),
+        .testTarget(name: "RekeyConfigTests", dependencies: ["RekeyConfig", "RekeyTestSupport"]),
+        .testTarget(name: "RekeyAuditTests", dependencies: ["RekeyAudit", "RekeyTestSupport"]),
+        .testTarget(name: "RekeyScheduleTests", dependencies: ["RekeySchedule", "RekeyTestSupport"]),
+        .testTarget(name: "RekeyVendorTests", dependencies: ["RekeyVendor", "RekeyTestSupport", "RekeySandbox"]),
+        .testTarget(name: "RekeyDeliveryTests", dependencies: ["RekeyDelivery", "RekeyTestSupport"]),
+        .testTarget(name: "RekeyEffectsTests", dependencies: ["RekeyEffects", "RekeyTestSupport"]),
+        .testTarget(name: "RekeyRunnerTests", dependencies: ["RekeyRunner", "RekeyTestSupport", "RekeySandbox"]),
+        .testTarget(name: "RekeyReportingTests", dependencies: ["RekeyReporting", "RekeyTestSupport"]),
+        .testTarget(name: "RekeySandboxTests", dependencies: ["RekeySandbox", "RekeyTestSupport"]),
+        .testTarget(name: "rekeyTests", dependencies: ["RekeyTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

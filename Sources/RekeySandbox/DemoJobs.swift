@@ -2,7 +2,6 @@
 // at the sandbox.
 
 import Foundation
-import RekeyKit
 
 enum DemoJobs {
     static func questionPro(url: URL, accounts: [QuestionProAccount]) -> String {

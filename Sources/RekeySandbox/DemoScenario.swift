@@ -4,7 +4,13 @@
 // every sink holds the vendor's current key, runs again (nothing due), and reports.
 
 import Foundation
-import RekeyKit
+import RekeyAudit
+import RekeyConfig
+import RekeyDelivery
+import RekeyJobFiles
+import RekeyModel
+import RekeyReporting
+import RekeyRunner
 
 public struct DemoScenario: Sendable {
     public let directory: String
@@ -97,7 +103,7 @@ public struct DemoScenario: Sendable {
         }
 
         say("\n$ rekey audit report")
-        let store = try SQLiteAuditStore(readOnlyPath: paths.database, key: AuditKey(bytes: []))
+        let store = try SQLiteAuditReader(path: paths.database)
         let report = try await AuditReport.build(
             jobs: loaded.jobs, store: store, filter: AuditReportFilter(), now: Date())
         say(try report.render(.table))
@@ -111,14 +117,12 @@ public struct DemoScenario: Sendable {
     }
 
     private func runOnce(paths: ResolvedPaths, jobs: [Job]) async throws -> RunSummary {
-        let session = try RunSession(
-            paths: paths, trigger: "demo", settleDelay: .milliseconds(200), log: { say("rekey: \($0)") })
-        var options = RunOptions()
-        options.trigger = "demo"
-        options.settleDelay = .milliseconds(200)
-        let run = RotationRun(context: session.context, options: options)
-        let summary = await run.execute(jobs: jobs)
-        await session.close()
+        let environment = try RunEnvironment.production(
+            paths: paths, settleDelay: .milliseconds(200), log: { say("rekey: \($0)") })
+        let identity = RunIdentity.new(trigger: "demo", at: Date(), random: environment.random)
+        let summary = await RotationRun(environment: environment, run: identity, options: RunOptions()).execute(
+            jobs: jobs)
+        await environment.close()
         say(summary.render())
         return summary
     }

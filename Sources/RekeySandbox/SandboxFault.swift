@@ -4,7 +4,7 @@
 // bodies, redirects. Parsed from `regenerate=503,503,ok` for `rekey sandbox --fault`.
 
 import Foundation
-import RekeyKit
+import RekeyModel
 
 public enum SandboxEndpoint: String, Sendable, Hashable, CaseIterable, Codable {
     case regenerate

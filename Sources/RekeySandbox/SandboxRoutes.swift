@@ -6,7 +6,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
-import RekeyKit
+import RekeyModel
 
 struct SandboxRoutes: Sendable {
     let sandbox: VendorSandbox

@@ -3,7 +3,6 @@
 // was processed and when its answer was fully sent.
 
 import Foundation
-import RekeyKit
 import Synchronization
 
 public struct SandboxRequest: Sendable, Codable, Hashable {

@@ -7,7 +7,6 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
-import RekeyKit
 import Synchronization
 
 public struct SandboxOptions: Sendable {

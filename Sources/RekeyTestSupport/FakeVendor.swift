@@ -3,7 +3,7 @@
 // crash and fault tests can step through every effect in microseconds.
 
 import Foundation
-import RekeyKit
+import RekeyVendor
 import Synchronization
 
 public final class FakeVendor: Sendable {

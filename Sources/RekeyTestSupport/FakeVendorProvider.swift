@@ -2,7 +2,8 @@
 // processes a regenerate — where crash tests cut the process off.
 
 import Foundation
-import RekeyKit
+import RekeyModel
+import RekeyVendor
 
 public struct FakeVendorProvider: Provider {
     public let vendor: FakeVendor

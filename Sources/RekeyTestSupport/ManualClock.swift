@@ -2,7 +2,7 @@
 // every requested sleep is recorded, so a backoff test checks the waits without waiting.
 
 import Foundation
-import RekeyKit
+import RekeyModel
 import Synchronization
 
 public final class ManualClock: RekeyClock {

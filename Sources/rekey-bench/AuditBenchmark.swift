@@ -3,7 +3,13 @@
 // appends with synchronous=FULL), and this disk's fsync latency beside it.
 
 import Foundation
-import RekeyKit
+import RekeyAudit
+import RekeyConfig
+import RekeyJobFiles
+import RekeyModel
+import RekeyReporting
+import RekeyRunner
+import RekeySchedule
 import RekeyTestSupport
 
 enum AuditBenchmark {
@@ -13,7 +19,7 @@ enum AuditBenchmark {
         let dir = try TemporaryDirectory(prefix: "rekey-bench-audit")
         defer { dir.remove() }
         let key = try AuditKey.loadOrCreate(path: dir.file("audit.key"))
-        let store = try SQLiteAuditStore(path: dir.file("audit.sqlite"), key: key, headPath: dir.file("audit.head"))
+        let store = try SQLiteAuditLog(path: dir.file("audit.sqlite"), key: key, headPath: dir.file("audit.head"))
         let steps: [AuditStep] = [.intent, .attempt, .issued, .sinkWritten, .verified, .done]
         let start = Date(timeIntervalSince1970: 1_800_000_000)
         let fillStarted = ContinuousClock.now
@@ -45,7 +51,7 @@ enum AuditBenchmark {
                 sinks: [SinkSpec(id: "a", kind: .file, path: "/srv/\(index)", location: here)], location: here)
         }
         let reportStarted = ContinuousClock.now
-        let reader = try SQLiteAuditStore(readOnlyPath: dir.file("audit.sqlite"), key: key)
+        let reader = try SQLiteAuditReader(path: dir.file("audit.sqlite"))
         let report = try await AuditReport.build(
             jobs: jobList, store: reader, filter: AuditReportFilter(), now: start + Double(events))
         let text = try report.render(.table)

@@ -5,10 +5,18 @@
 // due over 10,000 job files; (c) peak RSS.
 
 import Foundation
-import RekeyKit
+import RekeyAudit
+import RekeyConfig
+import RekeyJobFiles
+import RekeyModel
+import RekeyReporting
+import RekeyRunner
+import RekeySchedule
 import RekeyTestSupport
 
 enum RotationBenchmark {
+    static let run = RunIdentity(runID: "bench", trigger: "manual")
+
     static func option(_ arguments: [String], _ name: String, _ fallback: String) -> String {
         guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return fallback }
         return arguments[index + 1]
@@ -61,14 +69,15 @@ enum RotationBenchmark {
             }
             let paths = ResolvedPaths(
                 jobs: dir.path, stateDirectory: dir.file("state"), database: dir.file("state/audit.sqlite"))
-            let session = try RunSession(paths: paths, trigger: "manual", log: { _ in })
+            let environment = try RunEnvironment.production(paths: paths, log: { _ in })
             var options = RunOptions()
             options.concurrency = concurrency
             let cpuBefore = cpuSeconds(pid: sandbox.process.processIdentifier)
             let started = ContinuousClock.now
-            let summary = await RotationRun(context: session.context, options: options).execute(jobs: jobs)
+            let summary = await RotationRun(environment: environment, run: Self.run, options: options).execute(
+                jobs: jobs)
             let wall = (ContinuousClock.now - started).seconds
-            await session.close()
+            await environment.close()
             let cpu = cpuSeconds(pid: sandbox.process.processIdentifier) - cpuBefore
             let ideal = Double((count + concurrency - 1) / concurrency) * 3 * Double(latencyMs) / 1000
             let rotated = summary.count(.rotated)
@@ -106,20 +115,21 @@ enum RotationBenchmark {
         let loaded = JobLoader.load(paths: [paths.jobs])
         let loadTime = (ContinuousClock.now - loadStart).seconds
         // Everything baselined, so nothing is due.
-        let baselineSession = try RunSession(paths: paths, trigger: "manual", log: { _ in })
-        _ = try await Baseline(context: baselineSession.context).baseline(loaded.jobs)
-        await baselineSession.close()
+        let baselineEnvironment = try RunEnvironment.production(paths: paths, log: { _ in })
+        _ = try await Baseline(environment: baselineEnvironment, run: Self.run).baseline(loaded.jobs)
+        await baselineEnvironment.close()
 
         let planStart = ContinuousClock.now
-        let histories = try await AuditHistorySource.histories(databasePath: paths.database)
+        let histories = try await SQLiteAuditReader.openIfPresent(path: paths.database).histories()
         let entries = Plan.build(jobs: loaded.jobs, histories: histories, now: Date())
         let planTime = (ContinuousClock.now - planStart).seconds + loadTime
 
         let runStart = ContinuousClock.now
         let reloaded = JobLoader.load(paths: [paths.jobs])
-        let session = try RunSession(paths: paths, trigger: "manual", log: { _ in })
-        let summary = await RotationRun(context: session.context, options: RunOptions()).execute(jobs: reloaded.jobs)
-        await session.close()
+        let environment = try RunEnvironment.production(paths: paths, log: { _ in })
+        let summary = await RotationRun(environment: environment, run: Self.run, options: RunOptions()).execute(
+            jobs: reloaded.jobs)
+        await environment.close()
         let runTime = (ContinuousClock.now - runStart).seconds
         print(
             "\(files) job files: load \(String(format: "%.3f", loadTime)) s; plan (load + history + decide) \(String(format: "%.3f", planTime)) s for \(entries.count) jobs; run with nothing due \(String(format: "%.3f", runTime)) s (\(summary.outcomes.count) rotated)"

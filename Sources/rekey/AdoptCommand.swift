@@ -2,7 +2,8 @@
 
 import ArgumentParser
 import Foundation
-import RekeyKit
+import RekeyModel
+import RekeyRunner
 
 struct AdoptCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -47,18 +48,18 @@ struct AdoptCommand: AsyncParsableCommand {
 
     func run() async throws {
         let workspace = try shared.workspace()
-        let loaded = try shared.loadJobs(workspace)
-        let target = try job(named: jobName, in: loaded, workspace: workspace)
+        let target = try job(named: jobName, in: try shared.loadJobs(workspace), workspace: workspace)
         let secret = try readSecret()
-        let session = try openSession(workspace, trigger: "manual")
+        let environment = try openEnvironment(workspace)
+        let run = manualRun()
+        defer { Task { await environment.close() } }
         do {
-            let outcome = try await Adoption(context: session.context).adopt(secret, job: target, verify: !noVerify)
-            await session.close()
-            let summary = RunSummary(runID: session.context.runID, outcomes: [outcome])
+            let outcome = try await Adoption(environment: environment, run: run).adopt(
+                secret, job: target, verify: !noVerify)
+            let summary = RunSummary(runID: run.runID, outcomes: [outcome])
             Console.out(summary.render())
             if summary.exitStatus != .ok { throw ExitCode(summary.exitStatus.rawValue) }
         } catch let error as AdoptionError {
-            await session.close()
             Console.error("rekey: \(error)")
             throw ExitCode(ExitStatus.jobFailed.rawValue)
         }

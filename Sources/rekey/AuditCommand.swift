@@ -2,7 +2,11 @@
 
 import ArgumentParser
 import Foundation
-import RekeyKit
+import RekeyAudit
+import RekeyEffects
+import RekeyModel
+import RekeyReporting
+import RekeySchedule
 
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -71,7 +75,7 @@ struct AuditReportCommand: AsyncParsableCommand {
         let now = Date()
         let workspace = try shared.workspace()
         let jobs = (try? workspace.loadJobs())?.jobs ?? []
-        let store = try AuditHistorySource.readOnlyStore(databasePath: workspace.paths.database)
+        let store = try SQLiteAuditReader.openIfPresent(path: workspace.paths.database)
         var filter = AuditReportFilter()
         filter.since = try Self.time(since, now: now)
         filter.until = try Self.time(until, now: now)

@@ -2,7 +2,8 @@
 
 import ArgumentParser
 import Foundation
-import RekeyKit
+import RekeyModel
+import RekeyRunner
 
 struct BaselineCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,9 +22,10 @@ struct BaselineCommand: AsyncParsableCommand {
         let filter = JobFilter(names: jobNames)
         let unknown = filter.unknownNames(in: loaded.jobs)
         guard unknown.isEmpty else { throw ValidationError("no job named \(unknown.joined(separator: ", "))") }
-        let session = try openSession(workspace, trigger: "manual")
-        let count = try await Baseline(context: session.context).baseline(loaded.jobs.filter(filter.matches))
-        await session.close()
+        let environment = try openEnvironment(workspace)
+        let count = try await Baseline(environment: environment, run: manualRun()).baseline(
+            loaded.jobs.filter(filter.matches))
+        await environment.close()
         Console.out("baselined \(count) job(s)")
     }
 }

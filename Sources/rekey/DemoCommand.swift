@@ -2,7 +2,7 @@
 
 import ArgumentParser
 import Foundation
-import RekeyKit
+import RekeyModel
 import RekeySandbox
 
 struct DemoCommand: AsyncParsableCommand {

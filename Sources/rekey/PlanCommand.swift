@@ -2,7 +2,10 @@
 
 import ArgumentParser
 import Foundation
-import RekeyKit
+import RekeyAudit
+import RekeyModel
+import RekeyReporting
+import RekeySchedule
 
 struct PlanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -41,7 +44,7 @@ struct PlanCommand: AsyncParsableCommand {
             throw ValidationError("no job named \(unknown.joined(separator: ", ")) in \(workspace.paths.jobs)")
         }
         let at = now.flatMap(Timestamps.parse) ?? Date()
-        let histories = try await AuditHistorySource.histories(databasePath: workspace.paths.database)
+        let histories = try await SQLiteAuditReader.openIfPresent(path: workspace.paths.database).histories()
         let entries = Plan.build(jobs: loaded.jobs.filter(filter.matches), histories: histories, now: at)
         switch format {
         case .table: Console.out(Plan.table(entries, now: at))

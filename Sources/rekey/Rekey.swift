@@ -1,7 +1,7 @@
 // The `rekey` executable: argument parsing and printing only; RekeyKit does the work.
 
 import ArgumentParser
-import RekeyKit
+import RekeyModel
 
 @main
 struct Rekey: AsyncParsableCommand {

@@ -2,7 +2,11 @@
 
 import ArgumentParser
 import Foundation
-import RekeyKit
+import RekeyConfig
+import RekeyEffects
+import RekeyModel
+import RekeyReporting
+import RekeyRunner
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -40,7 +44,7 @@ struct RunCommand: AsyncParsableCommand {
         help: ArgumentHelp(
             "Wait a random time up to this before starting, when stdin is not a terminal (e.g. 1h).",
             valueName: "duration"))
-    var splay: String?
+    var splay: RekeyDuration?
 
     @Option(help: "Rotations at once.")
     var concurrency: Int?
@@ -57,7 +61,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(
         help: ArgumentHelp(
             "After SIGTERM/SIGINT, how long in-flight rotations may take to finish.", valueName: "duration"))
-    var grace: String = "60s"
+    var grace = RekeyDuration(seconds: 60)
 
     @Option(
         name: .customLong("metrics-file"),
@@ -66,87 +70,37 @@ struct RunCommand: AsyncParsableCommand {
     var metricsFile: String?
 
     func validate() throws {
-        if let splay, RekeyDuration.parse(splay) == nil {
-            throw ValidationError("--splay must be a duration like 30m or 1h")
-        }
-        if RekeyDuration.parseMilliseconds(grace) == nil {
-            throw ValidationError("--grace must be a duration like 60s")
-        }
         if let concurrency, !(1...256).contains(concurrency) { throw ValidationError("--concurrency must be 1...256") }
         if let maxRotations, maxRotations < 0 { throw ValidationError("--max-rotations must not be negative") }
     }
 
+    var request: RunRequest {
+        var request = RunRequest()
+        (request.filter, request.force, request.dryRun, request.trigger) = (
+            select.filter, force, dryRun, trigger.rawValue
+        )
+        (request.concurrency, request.maxRotations, request.skipInvalid) = (concurrency, maxRotations, skipInvalid)
+        (request.wait, request.splay, request.grace) = (wait, splay, grace)
+        return request
+    }
+
     func run() async throws {
         // Trap SIGTERM/SIGINT first: from here on a stop never interrupts a vendor call.
-        let stop = StopSignal()
-        let graceDuration = Duration.milliseconds(RekeyDuration.parseMilliseconds(grace) ?? 60_000)
-        let graceText = grace
-        let signals = await stop.trap { status in
-            Console.error(
-                "rekey: \(status == .interrupted ? "SIGINT" : "SIGTERM"): starting no new job; finishing in-flight rotations (up to \(graceText))"
-            )
-            Task {
-                try? await Task.sleep(for: graceDuration)
-                Console.error("rekey: in-flight work did not finish within --grace \(graceText); exiting")
-                Foundation.exit(status.rawValue)
-            }
-        }
+        let (stop, signals) = await trapStopSignals(grace: grace)
         defer { signals.cancel() }
-
         let workspace = try shared.workspace()
         let loaded = try shared.loadJobs(workspace)
+        if loaded.hasErrors { printDiagnostics(loaded) }
         let printer = RunPrinter(format: logFormat, quiet: quiet)
-        if loaded.hasErrors {
-            for diagnostic in loaded.diagnostics { Console.error(diagnostic.description) }
-            guard skipInvalid else {
-                Console.error(
-                    "rekey: \(loaded.errorCount) error(s) in job files; nothing was rotated (fix them, or pass --skip-invalid)"
-                )
-                throw ExitCode(ExitStatus.invalidJobFiles.rawValue)
-            }
-        }
-        var options = RunOptions()
-        options.filter = select.filter
-        let unknown = options.filter.unknownNames(in: loaded.jobs)
-        guard unknown.isEmpty else {
-            throw ValidationError("no job named \(unknown.joined(separator: ", ")) in \(workspace.paths.jobs)")
-        }
-        options.force = force
-        options.dryRun = dryRun
-        options.trigger = trigger.rawValue
-        options.concurrency = concurrency ?? workspace.config.concurrency ?? 4
-        options.maxRotations = maxRotations
-        options.skipInvalid = skipInvalid
-        options.wait = wait
-        options.grace = graceDuration
-
-        if let splay, let bound = RekeyDuration.parse(splay), isatty(STDIN_FILENO) == 0, bound.seconds > 0 {
-            let delay = Double.random(in: 0..<Double(bound.seconds))
-            try await Task.sleep(for: .seconds(delay))
-        }
-
-        if let requested = stop.requested { throw ExitCode(requested.rawValue) }
-
         let summary: RunSummary
         do {
-            summary = try await RunSession.run(
-                workspace: workspace, jobs: loaded.jobs, options: options,
-                stopRequested: { stop.requested }, progress: printer.progress, log: { Console.error("rekey: \($0)") })
-        } catch let error as RunSessionError {
-            Console.error("rekey: \(error)")
-            throw ExitCode(error.exitStatus.rawValue)
-        } catch {
-            Console.error("rekey: \(error)")
-            throw ExitCode(ExitStatus.jobFailed.rawValue)
-        }
+            summary = try await request.run(
+                workspace: workspace, loaded: loaded, stopRequested: { stop.requested }, progress: printer.progress,
+                log: { Console.error("rekey: \($0)") })
+        } catch { throw runExitCode(for: error) }
         printer.summary(summary)
         if let metricsFile, !dryRun {
-            do {
-                try await PrometheusExposition.writeAfterRun(
-                    path: metricsFile, jobs: loaded.jobs, databasePath: workspace.paths.database, summary: summary)
-            } catch {
-                Console.error("rekey: could not write metrics to \(metricsFile): \(error)")
-            }
+            await writeMetrics(to: metricsFile, jobs: loaded.jobs, workspace: workspace, summary: summary)
         }
         if summary.exitStatus != .ok { throw ExitCode(summary.exitStatus.rawValue) }
     }
@@ -158,4 +112,20 @@ enum LogFormat: String, ExpressibleByArgument, CaseIterable {
 
 enum Trigger: String, ExpressibleByArgument, CaseIterable {
     case cron, manual
+}
+
+/// The exit code of a run that did not start, after saying why.
+func runExitCode(for error: RunError) -> ExitCode {
+    if case .stoppedBeforeStart = error {} else { Console.error("rekey: \(error)") }
+    return ExitCode(error.exitStatus.rawValue)
+}
+
+/// Replaces the metrics file after a run; a failure is reported, never fatal.
+func writeMetrics(to path: String, jobs: [Job], workspace: Workspace, summary: RunSummary) async {
+    do {
+        try await PrometheusExposition.writeAfterRun(
+            path: path, jobs: jobs, databasePath: workspace.paths.database, summary: summary)
+    } catch {
+        Console.error("rekey: could not write metrics to \(path): \(error)")
+    }
 }

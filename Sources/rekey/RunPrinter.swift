@@ -1,7 +1,7 @@
 // How `rekey run` reports: progress lines on a terminal, the summary table, or JSON lines.
 
 import Foundation
-import RekeyKit
+import RekeyRunner
 
 struct RunPrinter: Sendable {
     let format: LogFormat

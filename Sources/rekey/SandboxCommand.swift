@@ -2,7 +2,8 @@
 
 import ArgumentParser
 import Foundation
-import RekeyKit
+import RekeyEffects
+import RekeyModel
 import RekeySandbox
 
 struct SandboxCommand: AsyncParsableCommand {

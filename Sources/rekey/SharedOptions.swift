@@ -1,7 +1,13 @@
-// The options every subcommand shares: where the config, jobs, state and audit DB are.
+// The options every subcommand shares (where the config, jobs, state and audit DB are),
+// and the small helpers several commands use to open things and report failures.
 
 import ArgumentParser
-import RekeyKit
+import Foundation
+import RekeyConfig
+import RekeyEffects
+import RekeyJobFiles
+import RekeyModel
+import RekeyRunner
 
 struct SharedOptions: ParsableArguments {
     @Option(
@@ -35,18 +41,22 @@ struct SharedOptions: ParsableArguments {
 
     /// Opens the workspace, mapping "no jobs" to exit 66 with the reason on stderr.
     func workspace() throws -> Workspace {
-        do {
-            return try Workspace.open(paths)
-        } catch let error as PathError {
-            Console.error("rekey: \(error)")
-            throw ExitCode(ExitStatus.noJobs.rawValue)
-        }
+        try exitingWhenNoJobs { try Workspace.open(paths) }
     }
 
     /// Loads the jobs; exit 66 when there are none.
     func loadJobs(_ workspace: Workspace) throws -> JobLoadResult {
+        try exitingWhenNoJobs { try workspace.loadJobs() }
+    }
+
+    /// Loads the job files or directories named on the command line; exit 66 when there are none.
+    func loadJobs(at paths: [String]) throws -> JobLoadResult {
+        try exitingWhenNoJobs { try Workspace.loadJobs(at: paths, configPath: config) }
+    }
+
+    private func exitingWhenNoJobs<T>(_ body: () throws -> T) throws -> T {
         do {
-            return try workspace.loadJobs()
+            return try body()
         } catch let error as PathError {
             Console.error("rekey: \(error)")
             throw ExitCode(ExitStatus.noJobs.rawValue)
@@ -70,4 +80,58 @@ struct JobSelectionOptions: ParsableArguments {
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case table, json
+}
+
+extension RekeyDuration: ExpressibleByArgument {
+    public init?(argument: String) {
+        guard let parsed = RekeyDuration.parse(argument) else { return nil }
+        self = parsed
+    }
+}
+
+/// The production environment for `recover`, `adopt` and `baseline`; failures exit with
+/// their status after saying why.
+func openEnvironment(_ workspace: Workspace) throws -> RunEnvironment {
+    do {
+        return try RunEnvironment.production(
+            paths: workspace.paths, config: workspace.config, log: { Console.error("rekey: \($0)") })
+    } catch {
+        Console.error("rekey: \(error)")
+        throw ExitCode(error.exitStatus.rawValue)
+    }
+}
+
+/// A new manual run's identity.
+func manualRun() -> RunIdentity {
+    .new(trigger: "manual", at: Date(), random: SystemRandomSource())
+}
+
+/// The job named `--job NAME`, or a usage error.
+func job(named name: String, in loaded: JobLoadResult, workspace: Workspace) throws -> Job {
+    guard let job = loaded.jobs.first(where: { $0.name == name }) else {
+        throw ValidationError("no valid job named '\(name)' in \(workspace.paths.jobs)")
+    }
+    return job
+}
+
+/// Traps SIGTERM/SIGINT: the run starts nothing new and in-flight work may finish for
+/// `grace`, after which the process exits with the signal's status.
+func trapStopSignals(grace: RekeyDuration) async -> (StopSignal, Task<Void, Never>) {
+    let stop = StopSignal()
+    let signals = await stop.trap { status in
+        Console.error(
+            "rekey: \(status == .interrupted ? "SIGINT" : "SIGTERM"): starting no new job; finishing in-flight rotations (up to \(grace))"
+        )
+        Task {
+            try? await Task.sleep(for: grace.duration)
+            Console.error("rekey: in-flight work did not finish within --grace \(grace); exiting")
+            Foundation.exit(status.rawValue)
+        }
+    }
+    return (stop, signals)
+}
+
+/// Prints every diagnostic of the job files to stderr.
+func printDiagnostics(_ loaded: JobLoadResult) {
+    for diagnostic in loaded.diagnostics { Console.error(diagnostic.description) }
 }

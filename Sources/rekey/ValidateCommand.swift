@@ -2,7 +2,9 @@
 
 import ArgumentParser
 import Foundation
-import RekeyKit
+import RekeyConfig
+import RekeyJobFiles
+import RekeyModel
 
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,32 +21,13 @@ struct ValidateCommand: ParsableCommand {
     var paths: [String] = []
 
     func run() throws {
-        var result: JobLoadResult
-        if paths.isEmpty {
-            let workspace = try shared.workspace()
-            result = try shared.loadJobs(workspace)
-        } else {
-            var defaults: YAMLDefaults?
-            var configDiagnostics: [Diagnostic] = []
-            if let configPath = shared.config {
-                let (config, problems) = GlobalConfig.load(path: configPath)
-                defaults = config?.defaults
-                configDiagnostics = problems
-            }
-            result = JobLoader.load(paths: paths, globalDefaults: defaults)
-            result.diagnostics = configDiagnostics + result.diagnostics
-            if result.files.isEmpty && !result.hasErrors {
-                Console.error("rekey: no job files (*.yaml, *.yml) in \(paths.joined(separator: ", "))")
-                throw ExitCode(ExitStatus.noJobs.rawValue)
-            }
-        }
+        let result = try paths.isEmpty ? shared.loadJobs(try shared.workspace()) : shared.loadJobs(at: paths)
         switch format {
         case .json:
             Console.out(try ValidationSummary(result).json())
         case .table:
-            for diagnostic in result.diagnostics { Console.error(diagnostic.description) }
-            let summary = ValidationSummary(result)
-            Console.out(summary.line)
+            printDiagnostics(result)
+            Console.out(ValidationSummary(result).line)
         }
         if result.hasErrors { throw ExitCode(ExitStatus.invalidJobFiles.rawValue) }
     }

@@ -2,8 +2,8 @@
 // else is refused with a message (never a crash).
 
 import Foundation
-import RekeyKit
 import RekeySandbox
+import RekeyVendor
 import Testing
 
 @Suite struct SandboxFaultTests {

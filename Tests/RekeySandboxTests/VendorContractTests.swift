@@ -2,9 +2,10 @@
 // contracts (DESIGN.md, seeds/): method, path, header names, body field names.
 
 import Foundation
-import RekeyKit
+import RekeyModel
 import RekeySandbox
 import RekeyTestSupport
+import RekeyVendor
 import Testing
 
 @Suite struct VendorContractTests {

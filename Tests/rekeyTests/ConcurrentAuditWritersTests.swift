@@ -1,5 +1,4 @@
 import Foundation
-import RekeyKit
 import RekeyTestSupport
 import Testing
 

@@ -1,5 +1,8 @@
 import Foundation
-import RekeyKit
+import RekeyAudit
+import RekeyDelivery
+import RekeyModel
+import RekeySchedule
 import RekeyTestSupport
 import Testing
 
@@ -57,11 +60,11 @@ import Testing
         }
 
         func histories() async throws -> [String: JobHistory] {
-            try await AuditHistorySource.histories(databasePath: state + "/audit.sqlite")
+            try await SQLiteAuditReader.openIfPresent(path: state + "/audit.sqlite").histories()
         }
 
         func lastSteps() async throws -> [String: String] {
-            let store = try AuditHistorySource.readOnlyStore(databasePath: state + "/audit.sqlite")
+            let store = try SQLiteAuditReader.openIfPresent(path: state + "/audit.sqlite")
             var steps: [String: String] = [:]
             for event in try await store.events(AuditEventFilter()) where event.job != nil {
                 steps[event.job!] = event.step.rawValue

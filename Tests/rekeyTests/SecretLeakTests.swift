@@ -1,5 +1,5 @@
 import Foundation
-import RekeyKit
+import RekeyDelivery
 import RekeyTestSupport
 import Testing
 

@@ -1,0 +1,99 @@
+// One row of the append-only audit log. Holds fingerprints, never secrets, tokens or
+// vendor response bodies.
+
+import Foundation
+import RekeyModel
+
+public enum AuditStep: String, Sendable, Hashable, CaseIterable, Codable {
+    case runStarted = "run-started"
+    case runFinished = "run-finished"
+    case intent
+    case attempt
+    case probe
+    case issued
+    case sinkWritten = "sink-written"
+    case verified
+    case hook
+    case done
+    case failed
+    case needsRecovery = "needs-recovery"
+    case recovered
+    case adopted
+    case baselined
+}
+
+public struct AuditEvent: Sendable, Hashable, Codable {
+    /// Position in the chain (1-based), assigned by the store on append.
+    public var sequence: Int64?
+    public var time: Date
+    public var runID: String
+    public var step: AuditStep
+    public var job: String?
+    public var tenant: String?
+    public var env: String?
+    public var provider: String?
+    public var attempt: Int?
+    public var httpStatus: Int?
+    public var vendorErrorName: String?
+    public var vendorErrorID: String?
+    public var latencyMilliseconds: Int?
+    /// HMAC-SHA256 of the secret under the audit key, first 16 hex digits.
+    public var oldFingerprint: String?
+    public var newFingerprint: String?
+    /// The new secret's expiry, when known.
+    public var expiry: Date?
+    /// `cron`, `manual`, `demo`.
+    public var trigger: String?
+    public var user: String?
+    public var host: String?
+    public var pid: Int?
+    public var version: String?
+    /// Run-finished: the exit code. Hook: its exit status.
+    public var exitCode: Int?
+    /// A human sentence; never a secret or a vendor body.
+    public var message: String?
+    public var prevHash: String?
+    public var hash: String?
+
+    public init(
+        time: Date, runID: String, step: AuditStep, job: String? = nil, tenant: String? = nil, env: String? = nil,
+        provider: String? = nil, attempt: Int? = nil, httpStatus: Int? = nil, vendorErrorName: String? = nil,
+        vendorErrorID: String? = nil, latencyMilliseconds: Int? = nil, oldFingerprint: String? = nil,
+        newFingerprint: String? = nil, expiry: Date? = nil, trigger: String? = nil, user: String? = nil,
+        host: String? = nil, pid: Int? = nil, version: String? = nil, exitCode: Int? = nil, message: String? = nil
+    ) {
+        self.time = time
+        self.runID = runID
+        self.step = step
+        self.job = job
+        self.tenant = tenant
+        self.env = env
+        self.provider = provider
+        self.attempt = attempt
+        self.httpStatus = httpStatus
+        self.vendorErrorName = vendorErrorName
+        self.vendorErrorID = vendorErrorID
+        self.latencyMilliseconds = latencyMilliseconds
+        self.oldFingerprint = oldFingerprint
+        self.newFingerprint = newFingerprint
+        self.expiry = expiry
+        self.trigger = trigger
+        self.user = user
+        self.host = host
+        self.pid = pid
+        self.version = version
+        self.exitCode = exitCode
+        self.message = message
+    }
+}
+
+extension AuditEvent {
+    /// A job-scoped event with the job's identity filled in.
+    public static func job(
+        _ job: Job, step: AuditStep, runID: String, time: Date, message: String? = nil
+    ) -> AuditEvent {
+        AuditEvent(
+            time: time, runID: runID, step: step, job: job.name, tenant: job.tenant, env: job.env,
+            provider: job.kind.rawValue, message: message)
+    }
+}

@@ -1,0 +1,25 @@
+// The audit seams, split as GRDB splits `DatabaseReader` and `DatabaseWriter`: `plan`,
+// `audit report` and metrics take an `AuditLogReader` (a read-only open needs no key and
+// creates nothing); only rotation, recovery, adopt and baseline take an `AuditLog`.
+// `SQLiteAuditLog` and `SQLiteAuditReader` are the production types; a shared PostgreSQL
+// log can implement the same two protocols.
+
+import Foundation
+
+/// Reads the log. Every implementation returns events in chain order.
+public protocol AuditLogReader: Sendable {
+    /// Events in chain order, filtered.
+    func events(_ filter: AuditEventFilter) async throws -> [AuditEvent]
+    /// In chain order, every job event that can change a job's history: at least each
+    /// job's events since its last `done`, and its newest event of each kind. Folding
+    /// these gives the same histories as folding the whole log.
+    func historyEvents() async throws -> [AuditEvent]
+}
+
+/// Reads and appends.
+public protocol AuditLog: AuditLogReader {
+    /// Appends one event durably (committed before it returns) and returns it with its
+    /// sequence and hash.
+    @discardableResult
+    func append(_ event: AuditEvent) async throws -> AuditEvent
+}

@@ -1,0 +1,99 @@
+// `rekey audit verify`: recompute the hash chain and compare its end with audit.head.
+//
+// It catches a changed, deleted, inserted or reordered row and a truncated log. It
+// cannot catch someone who holds the audit key (they can rewrite every row and the
+// head consistently), nor a deletion of the database, the head file and the key together.
+
+import Foundation
+
+public enum VerifyResult: Sendable, Hashable, CustomStringConvertible {
+    case ok(count: Int64)
+    case bad(sequence: Int64?, problem: String)
+
+    public var isOK: Bool {
+        if case .ok = self { return true }
+        return false
+    }
+
+    public var description: String {
+        switch self {
+        case .ok(let count): "OK: \(count) events"
+        case .bad(let sequence?, let problem): "FAILED at event \(sequence): \(problem)"
+        case .bad(nil, let problem): "FAILED: \(problem)"
+        }
+    }
+}
+
+public enum AuditVerifier {
+    public static func verify(databasePath: String, key: AuditKey, headPath: String) throws -> VerifyResult {
+        let reader = try SQLiteAuditReader(path: databasePath)
+        let head = AuditHead.read(from: headPath)
+        var chain = Chain(key: key, headCount: head?.count)
+        try reader.forEachEvent { chain.check($0) }
+        return chain.result ?? finish(chain, head: head)
+    }
+
+    /// Walks the chain one row at a time; `result` is set at the first bad row.
+    struct Chain {
+        let key: AuditKey
+        let headCount: Int64?
+        var previousHash = ""
+        var expected: Int64 = 1
+        var result: VerifyResult?
+        /// The stored hash of the event audit.head names.
+        var headHash: String?
+
+        init(key: AuditKey, headCount: Int64?) {
+            self.key = key
+            self.headCount = headCount
+        }
+
+        /// Checks `row`; false once the chain is broken.
+        mutating func check(_ row: AuditEvent) -> Bool {
+            let sequence = row.sequence ?? -1
+            if sequence != expected {
+                result = .bad(
+                    sequence: sequence,
+                    problem: sequence > expected
+                        ? "events \(expected)…\(sequence - 1) are missing (deleted)"
+                        : "an event was inserted out of order")
+                return false
+            }
+            if row.prevHash != previousHash {
+                result = .bad(
+                    sequence: sequence,
+                    problem: "it does not follow the previous event (inserted, deleted or reordered)")
+                return false
+            }
+            let recomputed = key.chainHash(previous: previousHash, canonical: row.canonicalEncoding)
+            if row.hash != recomputed {
+                result = .bad(sequence: sequence, problem: "its content was changed after it was written")
+                return false
+            }
+            if sequence == headCount { headHash = row.hash }
+            previousHash = recomputed
+            expected += 1
+            return true
+        }
+    }
+
+    static func finish(_ chain: Chain, head: AuditHead?) -> VerifyResult {
+        let count = chain.expected - 1
+        guard let head else {
+            return count == 0
+                ? .ok(count: 0)
+                : .bad(sequence: nil, problem: "audit.head is missing: the log cannot be checked for truncation")
+        }
+        if count < head.count {
+            return .bad(
+                sequence: count + 1,
+                problem: "the log is truncated: audit.head records \(head.count) events, the database has \(count)")
+        }
+        // A crash between a commit and the head write leaves the head behind: accept that,
+        // but the event the head names must be the one in the database.
+        if let named = chain.headHash, named != head.hash {
+            return .bad(sequence: head.count, problem: "it differs from the one audit.head recorded (rewritten log)")
+        }
+        return .ok(count: count)
+    }
+}

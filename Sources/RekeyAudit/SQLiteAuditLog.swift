@@ -1,0 +1,155 @@
+// The production audit log: SQLite through GRDB, WAL, `synchronous=FULL` (a committed
+// event survives power loss), appends serialised with BEGIN IMMEDIATE so concurrent
+// jobs and processes extend one chain, triggers that refuse UPDATE and DELETE, and the
+// chain's head copied to `audit.head` so a truncated log is caught.
+
+import Foundation
+import GRDB
+import RekeyDelivery
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+public enum AuditLogError: Error, LocalizedError, CustomStringConvertible {
+    case cannotOpen(String, String)
+    case missing(String)
+
+    public var description: String {
+        switch self {
+        case .cannotOpen(let path, let why): "cannot open the audit database \(path): \(why)"
+        case .missing(let path):
+            "no audit database at \(path): nothing has been recorded yet (or --db points elsewhere)"
+        }
+    }
+
+    public var errorDescription: String? { description }
+}
+
+public final class SQLiteAuditLog: AuditLog {
+    let database: DatabaseQueue
+    let key: AuditKey
+    let headPath: String?
+    public let path: String
+
+    /// Opens (creating it 0600 when needed) the database for appending. `headPath` is
+    /// where the chain's head is copied after every commit.
+    public init(path: String, key: AuditKey, headPath: String?) throws {
+        self.path = path
+        self.key = key
+        self.headPath = headPath
+        if !FileManager.default.fileExists(atPath: path) {
+            let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { throw AuditLogError.cannotOpen(path, String(cString: strerror(errno))) }
+            close(fd)
+        }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(30)
+        configuration.prepareDatabase { db in
+            // Set here rather than with GRDB's `journalMode = .wal`, which also lowers
+            // `synchronous` to NORMAL: every committed event must survive power loss.
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            database = try DatabaseQueue(path: path, configuration: configuration)
+            try AuditSchema.migrator.migrate(database)
+        } catch {
+            throw AuditLogError.cannotOpen(path, "\(error)")
+        }
+        // SQLite creates -wal and -shm beside it with the process umask; keep them private.
+        for suffix in ["-wal", "-shm"] { _ = chmod(path + suffix, 0o600) }
+    }
+
+    /// Events waiting for the next commit, and whether a flusher is running.
+    private struct AppendQueue {
+        var pending: [(AuditEvent, CheckedContinuation<AuditEvent, any Error>)] = []
+        var flushing = false
+    }
+
+    private let queue = Mutex(AppendQueue())
+
+    /// Appends an event and returns once it is committed (`synchronous=FULL`). Appends
+    /// that arrive while a commit is in progress are committed together in the next one
+    /// (group commit): every caller still waits for its own event to be durable, but
+    /// concurrent jobs share one fsync instead of queueing for one each.
+    @discardableResult
+    public func append(_ event: AuditEvent) async throws -> AuditEvent {
+        try await withCheckedThrowingContinuation { continuation in
+            let startFlusher = queue.withLock { queue in
+                queue.pending.append((event, continuation))
+                guard !queue.flushing else { return false }
+                queue.flushing = true
+                return true
+            }
+            if startFlusher { Task { await self.flushPending() } }
+        }
+    }
+
+    private func flushPending() async {
+        while true {
+            let batch = queue.withLock { queue in
+                let batch = queue.pending
+                queue.pending = []
+                if batch.isEmpty { queue.flushing = false }
+                return batch
+            }
+            guard !batch.isEmpty else { return }
+            do {
+                let stored = try await commit(batch.map(\.0))
+                if let headPath, let last = stored.last, let sequence = last.sequence, let hash = last.hash {
+                    AuditHead(count: sequence, hash: hash).write(to: headPath)
+                }
+                for (index, item) in batch.enumerated() { item.1.resume(returning: stored[index]) }
+            } catch {
+                for item in batch { item.1.resume(throwing: error) }
+            }
+        }
+    }
+
+    /// Appends many events in one transaction (bulk loads, benchmarks).
+    @discardableResult
+    public func appendBatch(_ events: [AuditEvent]) async throws -> [AuditEvent] {
+        let stored = try await commit(events)
+        if let headPath, let last = stored.last, let sequence = last.sequence, let hash = last.hash {
+            AuditHead(count: sequence, hash: hash).write(to: headPath)
+        }
+        return stored
+    }
+
+    /// Chains and inserts `events` in one BEGIN IMMEDIATE transaction.
+    private func commit(_ events: [AuditEvent]) async throws -> [AuditEvent] {
+        let key = self.key
+        return try await database.writeWithoutTransaction { db in
+            var stored: [AuditEvent] = []
+            try db.inTransaction(.immediate) {
+                stored = []
+                let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1")
+                var previousHash: String = last?["hash"] ?? ""
+                var previousSequence: Int64 = last?["seq"] ?? 0
+                for event in events {
+                    var row = event
+                    row.sequence = previousSequence + 1
+                    row.time = Date(timeIntervalSince1970: (event.time.timeIntervalSince1970 * 1000).rounded() / 1000)
+                    row.prevHash = previousHash
+                    row.hash = key.chainHash(previous: previousHash, canonical: row.canonicalEncoding)
+                    try AuditSchema.insert(row, db)
+                    previousHash = row.hash ?? ""
+                    previousSequence += 1
+                    stored.append(row)
+                }
+                return .commit
+            }
+            return stored
+        }
+    }
+
+    public func events(_ filter: AuditEventFilter) async throws -> [AuditEvent] {
+        try await database.read { db in try SQLiteEventQueries.events(db, filter) }
+    }
+
+    public func historyEvents() async throws -> [AuditEvent] {
+        try await database.read { db in try SQLiteEventQueries.historyEvents(db) }
+    }
+}

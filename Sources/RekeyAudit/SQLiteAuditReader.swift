@@ -1,0 +1,94 @@
+// The audit log opened read-only (`plan`, `audit report`, `audit verify`, metrics): no
+// key, no file created, and it works while a run appends (WAL readers do not block).
+
+import Foundation
+import GRDB
+
+public final class SQLiteAuditReader: AuditLogReader {
+    let database: DatabaseQueue
+    public let path: String
+
+    /// Opens an existing database read-only; a missing one is an error, never created.
+    public init(path: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else { throw AuditLogError.missing(path) }
+        self.path = path
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(30)
+        do {
+            database = try DatabaseQueue(path: path, configuration: configuration)
+        } catch {
+            throw AuditLogError.cannotOpen(path, "\(error)")
+        }
+    }
+
+    /// The log at `path` for a read-only command: the database when there is one, else an
+    /// empty log (a fresh install has recorded nothing yet). Creates nothing.
+    public static func openIfPresent(path: String) throws -> any AuditLogReader {
+        guard FileManager.default.fileExists(atPath: path) else { return InMemoryAuditLog() }
+        return try SQLiteAuditReader(path: path)
+    }
+
+    public func events(_ filter: AuditEventFilter) async throws -> [AuditEvent] {
+        try await database.read { db in try SQLiteEventQueries.events(db, filter) }
+    }
+
+    public func historyEvents() async throws -> [AuditEvent] {
+        try await database.read { db in try SQLiteEventQueries.historyEvents(db) }
+    }
+
+    /// Streams every event in chain order (verify reads a million rows without holding them);
+    /// `body` returns false to stop.
+    public func forEachEvent(_ body: (AuditEvent) -> Bool) throws {
+        try database.read { db in
+            let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM events ORDER BY seq")
+            while let row = try cursor.next() {
+                if !body(AuditSchema.event(from: row)) { break }
+            }
+        }
+    }
+}
+
+/// The queries both SQLite types answer, written once.
+enum SQLiteEventQueries {
+    static func historyEvents(_ db: Database) throws -> [AuditEvent] {
+        try AuditSchema.fetch(db, sql: AuditSchema.historySubsetQuery)
+    }
+
+    static func events(_ db: Database, _ filter: AuditEventFilter) throws -> [AuditEvent] {
+        var clauses: [String] = []
+        var arguments: [any DatabaseValueConvertible] = []
+        if let since = filter.since {
+            clauses.append("time >= ?")
+            arguments.append(AuditSchema.millis(since))
+        }
+        if let until = filter.until {
+            clauses.append("time <= ?")
+            arguments.append(AuditSchema.millis(until))
+        }
+        if let jobs = filter.jobs {
+            clauses.append("job IN (\(jobs.map { _ in "?" }.joined(separator: ",")))")
+            arguments += jobs.sorted().map { $0 as any DatabaseValueConvertible }
+        }
+        if let tenant = filter.tenant {
+            clauses.append("tenant = ?")
+            arguments.append(tenant)
+        }
+        if let env = filter.env {
+            clauses.append("env = ?")
+            arguments.append(env)
+        }
+        if let steps = filter.steps {
+            clauses.append("step IN (\(steps.map { _ in "?" }.joined(separator: ",")))")
+            arguments += steps.map(\.rawValue).sorted().map { $0 as any DatabaseValueConvertible }
+        }
+        var sql = "SELECT * FROM events"
+        if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }
+        if let limit = filter.limit {
+            sql = "SELECT * FROM (\(sql) ORDER BY seq DESC LIMIT \(max(0, limit))) ORDER BY seq"
+        } else {
+            sql += " ORDER BY seq"
+        }
+        return try AuditSchema.fetch(db, sql: sql, arguments: StatementArguments(arguments))
+    }
+}

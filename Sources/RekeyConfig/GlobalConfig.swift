@@ -1,0 +1,70 @@
+// The optional global `rekey.yaml`: where state lives, run-wide settings and defaults
+// merged beneath every job. Validated by the same node walk as job files.
+
+import Foundation
+import RekeyJobFiles
+import RekeyModel
+
+public struct GlobalConfig: Sendable {
+    public var path: String?
+    public var stateDirectory: String?
+    public var database: String?
+    public var jobsDirectory: String?
+    public var concurrency: Int?
+    public var onFailure: [HookSpec] = []
+    /// Requests per minute per vendor host.
+    public var rateLimits: [String: Int] = [:]
+    public var httpsProxy: String?
+    public var defaults: YAMLDefaults?
+
+    public init() {}
+
+    static let keys = ["state_dir", "db", "jobs", "concurrency", "on_failure", "rate_limit", "https_proxy", "defaults"]
+
+    /// Reads `path`; diagnostics say what is wrong with it.
+    public static func load(path: String) -> (GlobalConfig?, [Diagnostic]) {
+        let (root, problems) = YAMLDocumentReader.read(path: path)
+        guard let root else { return (nil, problems) }
+        var reader = NodeReader()
+        var config = GlobalConfig()
+        config.path = path
+        guard let map = reader.mapping(root, named: "rekey.yaml", allowed: keys) else {
+            return (nil, problems + reader.diagnostics.diagnostics)
+        }
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        func absolute(_ p: String?) -> String? {
+            p.map { $0.hasPrefix("/") ? $0 : URL(fileURLWithPath: directory + "/" + $0).standardizedFileURL.path }
+        }
+        config.stateDirectory = absolute(reader.string(map, "state_dir", required: false, context: "rekey.yaml"))
+        config.database = absolute(reader.string(map, "db", required: false, context: "rekey.yaml"))
+        config.jobsDirectory = absolute(reader.string(map, "jobs", required: false, context: "rekey.yaml"))
+        config.concurrency = reader.integer(map, "concurrency", range: 1...256)
+        config.httpsProxy = reader.string(map, "https_proxy", required: false, context: "rekey.yaml")
+        var decoder = JobDecoder(baseDirectory: directory)
+        config.onFailure = decoder.decodeHooks(map, key: "on_failure")
+        if let limits = map["rate_limit"] {
+            if let entries = limits.entries {
+                for entry in entries {
+                    if let text = entry.value.scalar, let perMinute = Int(text), perMinute > 0 {
+                        config.rateLimits[entry.key] = perMinute
+                    } else {
+                        reader.error(
+                            entry.value,
+                            "rate_limit for '\(entry.key)' must be requests per minute, a whole number above 0")
+                    }
+                }
+            } else {
+                reader.error(limits, "'rate_limit' must map vendor hosts to requests per minute")
+            }
+        }
+        if let defaults = map["defaults"] {
+            if defaults.entries != nil {
+                config.defaults = YAMLDefaults(node: defaults)
+            } else {
+                reader.error(defaults, "'defaults' must be a mapping, found \(defaults.typeName)")
+            }
+        }
+        let all = problems + reader.diagnostics.diagnostics + decoder.diagnostics
+        return (all.contains { $0.severity == .error } ? nil : config, all)
+    }
+}

@@ -1,0 +1,64 @@
+// Everything a subcommand needs before it works: resolved paths, the global config
+// and the loaded jobs. One place, so every subcommand resolves them the same way.
+
+import Foundation
+import RekeyJobFiles
+
+public struct Workspace: Sendable {
+    public var paths: ResolvedPaths
+    public var config: GlobalConfig
+    /// Diagnostics of rekey.yaml itself.
+    public var configDiagnostics: [Diagnostic]
+
+    /// Resolves paths and reads rekey.yaml. Throws `PathError` (exit 66) when no jobs
+    /// directory exists; a broken rekey.yaml is returned as diagnostics (exit 65).
+    public static func open(_ options: SharedPathOptions, resolver: PathResolver = PathResolver()) throws -> Workspace {
+        let jobsFlag = options.jobs
+        // rekey.yaml may itself name the jobs directory, so look for it first when it is explicit.
+        var config = GlobalConfig()
+        var diagnostics: [Diagnostic] = []
+        var configPath = try resolver.configFile(flag: options.config, jobsDirectory: nil)
+        if let configPath {
+            let (loaded, problems) = GlobalConfig.load(path: configPath)
+            config = loaded ?? GlobalConfig()
+            diagnostics = problems
+        }
+        let jobs = try resolver.jobsDirectory(flag: jobsFlag, configured: config.jobsDirectory)
+        if configPath == nil, let beside = try resolver.configFile(flag: nil, jobsDirectory: jobs) {
+            configPath = beside
+            let (loaded, problems) = GlobalConfig.load(path: beside)
+            config = loaded ?? GlobalConfig()
+            diagnostics = problems
+        }
+        let state = resolver.stateDirectory(flag: options.stateDirectory, configured: config.stateDirectory)
+        let database = resolver.database(flag: options.database, configured: config.database, stateDirectory: state)
+        return Workspace(
+            paths: ResolvedPaths(jobs: jobs, config: configPath, stateDirectory: state, database: database),
+            config: config, configDiagnostics: diagnostics)
+    }
+
+    /// Loads and validates every job file in the jobs directory (exit 66 when there is none).
+    public func loadJobs() throws -> JobLoadResult {
+        var result = JobLoader.load(paths: [paths.jobs], globalDefaults: config.defaults)
+        guard !result.files.isEmpty else { throw PathError.noJobFiles(paths.jobs) }
+        result.diagnostics = configDiagnostics + result.diagnostics
+        return result
+    }
+
+    /// Loads the job files or directories named on a command line (`rekey validate PATH…`),
+    /// under the defaults of `configPath` when one is given. Throws `PathError` (exit 66)
+    /// when they hold no job file and nothing else is wrong.
+    public static func loadJobs(at paths: [String], configPath: String?) throws -> JobLoadResult {
+        var defaults: YAMLDefaults?
+        var configDiagnostics: [Diagnostic] = []
+        if let configPath {
+            let (config, problems) = GlobalConfig.load(path: configPath)
+            defaults = config?.defaults
+            configDiagnostics = problems
+        }
+        var result = JobLoader.load(paths: paths, globalDefaults: defaults)
+        result.diagnostics = configDiagnostics + result.diagnostics
+        if result.files.isEmpty && !result.hasErrors { throw PathError.noJobFiles(paths.joined(separator: ", ")) }
+        return result
+    }
+}

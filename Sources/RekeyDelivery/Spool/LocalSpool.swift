@@ -1,0 +1,82 @@
+// The spool: a newly issued secret is written here (0600, fsynced, renamed, directory
+// fsynced) before any sink is touched, and removed only when the job is done. Whatever
+// happens after issuance, the new secret survives on disk.
+
+import Foundation
+import RekeyModel
+
+public enum SpoolError: Error, LocalizedError, CustomStringConvertible {
+    case write(String, SinkError)
+    case unreadable(String, String)
+
+    public var description: String {
+        switch self {
+        case .write(let path, let error): "cannot write the spool file \(path): \(error)"
+        case .unreadable(let path, let why):
+            "the spool file \(path) cannot be read (\(why)); it is left in place for an operator"
+        }
+    }
+
+    public var errorDescription: String? { description }
+}
+
+public struct LocalSpool: SpoolStore {
+    public let directory: String
+    let writer: DurableFileWriter
+
+    public init(directory: String, writer: DurableFileWriter = DurableFileWriter()) {
+        self.directory = directory
+        self.writer = writer
+    }
+
+    private struct Entry: Codable {
+        var job: String
+        var secret: String
+        var fingerprint: String
+        var issuedAt: Date
+        var expiry: Date?
+    }
+
+    /// Job names are plain (validated), so the file name is the job name.
+    func path(for job: String) -> String { "\(directory)/\(job).json" }
+
+    public func write(_ spooled: SpooledSecret) throws {
+        let entry = Entry(
+            job: spooled.job, secret: spooled.secret.revealed, fingerprint: spooled.fingerprint,
+            issuedAt: spooled.issuedAt, expiry: spooled.expiry)
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .millisecondsSince1970
+        let data = try encoder.encode(entry)
+        do {
+            _ = try writer.replaceContents(of: path(for: spooled.job), with: Array(data), newFile: NewFileAttributes())
+        } catch {
+            throw SpoolError.write(path(for: spooled.job), error)
+        }
+    }
+
+    public func read(job: String) throws -> SpooledSecret? {
+        let file = path(for: job)
+        guard let data = FileManager.default.contents(atPath: file) else { return nil }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .millisecondsSince1970
+        guard let entry = try? decoder.decode(Entry.self, from: data) else {
+            throw SpoolError.unreadable(file, "not a spool entry")
+        }
+        return SpooledSecret(
+            job: entry.job, secret: Secret(entry.secret), fingerprint: entry.fingerprint, issuedAt: entry.issuedAt,
+            expiry: entry.expiry)
+    }
+
+    /// Every entry; temp files of an interrupted write are skipped.
+    public func all() throws -> [SpooledSecret] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        return try names.filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.sorted().compactMap { name in
+            try read(job: String(name.dropLast(5)))
+        }
+    }
+
+    public func remove(job: String) {
+        _ = unlink(path(for: job))
+        DurableFileWriter.syncParentDirectory(of: path(for: job))
+    }
+}

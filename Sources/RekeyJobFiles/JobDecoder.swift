@@ -1,0 +1,83 @@
+// Walks one job's (merged) node tree into a `Job`, collecting every problem. The
+// per-area parts (provider, credentials, policy, sinks, hooks) are in the
+// `JobDecoder+*.swift` files beside this one.
+
+import Foundation
+import RekeyModel
+
+package struct JobDecoder {
+    package static let jobKeys = [
+        "name", "description", "tenant", "env", "provider", "credentials", "policy", "sinks", "hooks", "on_failure",
+    ]
+    /// Job names become file names (spool, locks) and audit keys: keep them plain.
+    package static func isValidName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, name.unicodeScalars.count <= 128 else { return false }
+        func plain(_ c: Unicode.Scalar) -> Bool { c.isASCII && (c.properties.isAlphabetic || ("0"..."9").contains(c)) }
+        return plain(first) && name.unicodeScalars.allSatisfy { plain($0) || $0 == "." || $0 == "_" || $0 == "-" }
+    }
+
+    package var reader = NodeReader()
+    /// The directory relative sink paths are resolved against.
+    package let baseDirectory: String
+
+    package init(baseDirectory: String) {
+        self.baseDirectory = baseDirectory
+    }
+
+    package var diagnostics: [Diagnostic] { reader.diagnostics.diagnostics }
+
+    package mutating func decode(_ node: YAMLNode) -> Job? {
+        if let nameNode = node["name"], let name = nameNode.scalar { reader.jobName = name }
+        guard let map = reader.mapping(node, named: "a job", allowed: Self.jobKeys) else { return nil }
+        let before = reader.diagnostics.errorCount
+
+        let name = reader.string(map, "name", required: true, context: "a job")
+        if let name, !Self.isValidName(name), let nameNode = map["name"] {
+            reader.error(
+                nameNode, "job name '\(name)' may hold only letters, digits, '.', '_' and '-' (at most 128)",
+                hint: "the name keys the job's history, so pick it once")
+        }
+        _ = reader.string(map, "description", required: false, context: "a job")
+        let tenant = reader.string(map, "tenant", required: true, context: "a job")
+        let env = reader.string(map, "env", required: true, context: "a job")
+
+        var provider: ProviderSpec?
+        if let providerNode = map["provider"] {
+            provider = decodeProvider(providerNode)
+        } else {
+            reader.error(map, "a job needs 'provider'", hint: "e.g. provider: {kind: questionpro.api-key, ...}")
+        }
+        let sinks = decodeSinks(map)
+        var credentials: [String: CredentialReference] = [:]
+        if let provider {
+            credentials = decodeCredentials(map, kind: provider.kind, sinks: sinks)
+        }
+        let policy = decodePolicy(map, kind: provider?.kind)
+        let hooks = decodeHooks(map, key: "hooks")
+        let onFailure = decodeHooks(map, key: "on_failure")
+
+        guard reader.diagnostics.errorCount == before, let name, let tenant, let env, let provider, let policy
+        else { return nil }
+        return Job(
+            name: name, tenant: tenant, env: env, provider: provider, credentials: credentials, policy: policy,
+            sinks: sinks, hooks: hooks, onFailure: onFailure, location: map.location)
+    }
+
+    /// `https://…`, or `http://` to a loopback host (the sandbox, a local proxy).
+    package mutating func baseURL(_ map: YAMLNode, key: String = "base_url", required: Bool) -> URL? {
+        guard let text = reader.string(map, key, required: required, context: "this provider"), let node = map[key]
+        else { return nil }
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), let host = url.host, !host.isEmpty,
+            url.query == nil, url.user == nil
+        else {
+            reader.error(node, "'\(key)' is not a URL like https://api.example.com")
+            return nil
+        }
+        if scheme == "https" { return url }
+        if scheme == "http" && url.isLoopback { return url }
+        reader.error(
+            node, "'\(key)' must use https:// (plain http is allowed only to a loopback host)",
+            hint: "credentials travel in this request")
+        return nil
+    }
+}

@@ -1,0 +1,162 @@
+// Job files in, validated jobs and every diagnostic out. Files are `*.yaml`/`*.yml`
+// holding one job, or `defaults:` + `jobs:`. Cross-job rules (unique names, unique
+// credential sources and sink targets) are checked once all files are read.
+
+import Foundation
+import RekeyModel
+import Synchronization
+
+public struct JobLoadResult: Sendable {
+    public var jobs: [Job]
+    public var diagnostics: [Diagnostic]
+    /// The job files that were read.
+    public var files: [String]
+
+    public var errorCount: Int { diagnostics.count { $0.severity == .error } }
+    public var hasErrors: Bool { errorCount > 0 }
+}
+
+public enum JobLoader {
+    /// The job files below `paths` (files as given, directories scanned one level, sorted).
+    public static func jobFiles(in paths: [String]) -> (files: [String], diagnostics: [Diagnostic]) {
+        var files: [String] = []
+        var diagnostics: [Diagnostic] = []
+        let fm = FileManager.default
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                diagnostics.append(
+                    Diagnostic(.error, SourceLocation(file: path, line: 1, column: 1), "no such file or directory"))
+                continue
+            }
+            if isDirectory.boolValue {
+                let names = (try? fm.contentsOfDirectory(atPath: path)) ?? []
+                let directory = path.hasSuffix("/") && path.count > 1 ? String(path.dropLast()) : path
+                files += names.filter { isJobFileName($0) }.sorted().map {
+                    directory == "." ? $0 : "\(directory)/\($0)"
+                }
+            } else {
+                files.append(path)
+            }
+        }
+        return (files, diagnostics)
+    }
+
+    package static func isJobFileName(_ name: String) -> Bool {
+        !name.hasPrefix(".") && (name.hasSuffix(".yaml") || name.hasSuffix(".yml")) && name != "rekey.yaml"
+    }
+
+    /// Loads every job below `paths`, applying `globalDefaults` (from rekey.yaml) beneath each file's own.
+    public static func load(paths: [String], globalDefaults: YAMLDefaults? = nil) -> JobLoadResult {
+        let (files, listing) = jobFiles(in: paths)
+        // Files are independent: parse them on every core, then merge in file order.
+        let results = Mutex([([Job], [Diagnostic])](repeating: ([], []), count: files.count))
+        DispatchQueue.concurrentPerform(iterations: files.count) { index in
+            let result = loadFile(files[index], globalDefaults: globalDefaults)
+            results.withLock { $0[index] = result }
+        }
+        var jobs: [Job] = []
+        var diagnostics = listing
+        for (fileJobs, fileDiagnostics) in results.withLock({ $0 }) {
+            jobs += fileJobs
+            diagnostics += fileDiagnostics
+        }
+        diagnostics += crossJobProblems(jobs)
+        return JobLoadResult(jobs: jobs, diagnostics: diagnostics, files: files)
+    }
+
+    package static func loadFile(_ path: String, globalDefaults: YAMLDefaults?) -> ([Job], [Diagnostic]) {
+        let (root, readProblems) = YAMLDocumentReader.read(path: path)
+        guard let root else { return ([], readProblems) }
+        return decodeDocument(root, path: path, globalDefaults: globalDefaults, diagnostics: readProblems)
+    }
+
+    package static func decodeDocument(
+        _ root: YAMLNode, path: String, globalDefaults: YAMLDefaults?, diagnostics: [Diagnostic]
+    )
+        -> ([Job], [Diagnostic])
+    {
+        var diagnostics = diagnostics
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        guard root.entries != nil else {
+            diagnostics.append(
+                Diagnostic(.error, root.location, "a job file must be a mapping, found \(root.typeName)"))
+            return ([], diagnostics)
+        }
+        var jobNodes: [YAMLNode]
+        var defaults = root["defaults"]
+        if root["jobs"] != nil || defaults != nil {
+            var reader = NodeReader()
+            _ = reader.mapping(root, named: "a file with 'jobs:'", allowed: ["defaults", "jobs"])
+            if let node = defaults, node.entries == nil {
+                reader.error(node, "'defaults' must be a mapping, found \(node.typeName)")
+                defaults = nil
+            }
+            jobNodes = reader.list(root, "jobs") ?? []
+            if root["jobs"] == nil { reader.error(root, "a file with 'defaults:' needs 'jobs:', a list of jobs") }
+            diagnostics += reader.diagnostics.diagnostics
+        } else {
+            jobNodes = [root]
+        }
+        var jobs: [Job] = []
+        for var node in jobNodes {
+            if let defaults { node = YAMLNode.merge(defaults: defaults, into: node) }
+            if let global = globalDefaults?.node { node = YAMLNode.merge(defaults: global, into: node) }
+            var decoder = JobDecoder(baseDirectory: directory)
+            if let job = decoder.decode(node) { jobs.append(job) }
+            diagnostics += decoder.diagnostics
+        }
+        return (jobs, diagnostics)
+    }
+
+    /// Two jobs may not share a name, a credential source or a sink target.
+    package static func crossJobProblems(_ jobs: [Job]) -> [Diagnostic] {
+        var problems: [Diagnostic] = []
+        var names: [String: Job] = [:]
+        var sources: [String: Job] = [:]
+        var targets: [String: (Job, SinkSpec)] = [:]
+        for job in jobs {
+            if let other = names[job.name] {
+                problems.append(
+                    Diagnostic(
+                        .error, job.location, "two jobs are named '\(job.name)' (the other at \(other.location))"))
+            } else {
+                names[job.name] = job
+            }
+            for (key, reference) in job.credentials.sorted(by: { $0.key < $1.key }) {
+                guard case .sink = reference else {
+                    if let other = sources[reference.description], other.location != job.location {
+                        problems.append(
+                            Diagnostic(
+                                .error, job.location,
+                                "job '\(job.name)' reads its \(key) from \(reference), as does job '\(other.name)' at \(other.location)",
+                                hint: "one credential belongs to one job: rotating it in one would break the other"))
+                    }
+                    sources[reference.description] = sources[reference.description] ?? job
+                    continue
+                }
+            }
+            for sink in job.sinks {
+                if let (other, otherSink) = targets[sink.target], other.location != job.location {
+                    problems.append(
+                        Diagnostic(
+                            .error, sink.location,
+                            "sink '\(sink.id)' of job '\(job.name)' writes \(sink.target), as does sink '\(otherSink.id)' of job '\(other.name)' at \(otherSink.location)"
+                        ))
+                } else {
+                    targets[sink.target] = (job, sink)
+                }
+            }
+        }
+        return problems
+    }
+}
+
+/// `defaults:` from rekey.yaml, merged beneath every file's own defaults.
+public struct YAMLDefaults: Sendable {
+    package let node: YAMLNode
+
+    package init(node: YAMLNode) {
+        self.node = node
+    }
+}

@@ -1,0 +1,283 @@
+// The validated job model: what `JobLoader` produces from job files and everything
+// downstream (plan, run, report) consumes. Every value here has passed validation.
+
+import Foundation
+
+/// Where a value came from, for diagnostics: `jobs/qp.yaml:12:5`.
+public struct SourceLocation: Sendable, Hashable, CustomStringConvertible, Codable {
+    public var file: String
+    public var line: Int
+    public var column: Int
+
+    public init(file: String, line: Int, column: Int) {
+        self.file = file
+        self.line = line
+        self.column = column
+    }
+
+    public var description: String { "\(file):\(line):\(column)" }
+}
+
+public struct Job: Sendable, Hashable {
+    /// Unique and stable: the audit history is keyed to it.
+    public var name: String
+    public var tenant: String
+    public var env: String
+    public var provider: ProviderSpec
+    /// Credential key (per provider kind, e.g. `api_key`) to its reference.
+    public var credentials: [String: CredentialReference]
+    public var policy: Policy
+    public var sinks: [SinkSpec]
+    public var hooks: [HookSpec]
+    public var onFailure: [HookSpec]
+    public var location: SourceLocation
+
+    public init(
+        name: String, tenant: String, env: String, provider: ProviderSpec,
+        credentials: [String: CredentialReference], policy: Policy, sinks: [SinkSpec],
+        hooks: [HookSpec] = [], onFailure: [HookSpec] = [], location: SourceLocation
+    ) {
+        self.name = name
+        self.tenant = tenant
+        self.env = env
+        self.provider = provider
+        self.credentials = credentials
+        self.policy = policy
+        self.sinks = sinks
+        self.hooks = hooks
+        self.onFailure = onFailure
+        self.location = location
+    }
+
+    public var kind: ProviderKind { provider.kind }
+
+    public func sink(id: String) -> SinkSpec? { sinks.first { $0.id == id } }
+}
+
+public enum ProviderKind: String, Sendable, Hashable, CaseIterable, Codable {
+    case questionProAPIKey = "questionpro.api-key"
+    case qrveyAdminToken = "qrvey.admin-token"
+    case qrveyComposerToken = "qrvey.composer-token"
+
+    /// The credential keys a job of this kind must reference.
+    public var credentialKeys: [String] {
+        switch self {
+        case .questionProAPIKey: ["api_key"]
+        case .qrveyAdminToken: ["access_key"]
+        case .qrveyComposerToken: ["api_key"]
+        }
+    }
+}
+
+public enum ProviderSpec: Sendable, Hashable {
+    case questionPro(QuestionProSpec)
+    case qrveyAdmin(QrveyAdminSpec)
+    case qrveyComposer(QrveyComposerSpec)
+
+    public var kind: ProviderKind {
+        switch self {
+        case .questionPro: .questionProAPIKey
+        case .qrveyAdmin: .qrveyAdminToken
+        case .qrveyComposer: .qrveyComposerToken
+        }
+    }
+
+    public var baseURL: URL {
+        switch self {
+        case .questionPro(let spec): spec.baseURL
+        case .qrveyAdmin(let spec): spec.baseURL
+        case .qrveyComposer(let spec): spec.baseURL
+        }
+    }
+}
+
+public struct QuestionProSpec: Sendable, Hashable {
+    public static let datacenters = ["com", "eu", "ca", "sg", "au", "ae"]
+    public static let defaultProbePath = "/a/api/v2/organizations/{organization_id}/users?page=1&perPage=1"
+
+    /// `https://api.questionpro.{datacenter}`, or the job's `base_url`.
+    public var baseURL: URL
+    public var organizationID: String
+    /// Path and query of the probe; `{organization_id}` is substituted.
+    public var probePath: String
+
+    public init(baseURL: URL, organizationID: String, probePath: String = QuestionProSpec.defaultProbePath) {
+        self.baseURL = baseURL
+        self.organizationID = organizationID
+        self.probePath = probePath
+    }
+
+    public static func baseURL(datacenter: String) -> URL {
+        URL(string: "https://api.questionpro.\(datacenter)")!
+    }
+}
+
+public struct QrveyAdminSpec: Sendable, Hashable {
+    public static let defaultPath = "/api/admin/v6/login"
+
+    public var baseURL: URL
+    public var username: String
+    public var path: String
+    /// JSON field names (assumed from Qrvey's docs, so configurable): `username`,
+    /// `access_key` and `token` map to the names sent and read.
+    public var fields: [String: String]
+
+    public static let defaultFields = ["username": "username", "access_key": "accessKey", "token": "token"]
+
+    public init(
+        baseURL: URL, username: String, path: String = QrveyAdminSpec.defaultPath, fields: [String: String] = [:]
+    ) {
+        self.baseURL = baseURL
+        self.username = username
+        self.path = path
+        self.fields = Self.defaultFields.merging(fields) { _, new in new }
+    }
+}
+
+public struct QrveyComposerSpec: Sendable, Hashable {
+    public static let defaultPath = "/devapi/v4/core/login/token"
+
+    public var baseURL: URL
+    public var userID: String
+    public var appID: String
+    public var clientID: String?
+    /// Passed to Qrvey unchanged (`"1w"`, `"60m"`) and parsed to track expiry.
+    public var expiresIn: String?
+    public var path: String
+    /// JSON field names: `user_id`, `app_id`, `client_id`, `expires_in`, `token`.
+    public var fields: [String: String]
+
+    public static let defaultFields = [
+        "user_id": "userid", "app_id": "appid", "client_id": "clientid", "expires_in": "expiresIn", "token": "token",
+    ]
+
+    public init(
+        baseURL: URL, userID: String, appID: String, clientID: String? = nil, expiresIn: String? = nil,
+        path: String = QrveyComposerSpec.defaultPath, fields: [String: String] = [:]
+    ) {
+        self.baseURL = baseURL
+        self.userID = userID
+        self.appID = appID
+        self.clientID = clientID
+        self.expiresIn = expiresIn
+        self.path = path
+        self.fields = Self.defaultFields.merging(fields) { _, new in new }
+    }
+}
+
+/// A reference to where a credential lives. Job files never hold secrets inline.
+public enum CredentialReference: Sendable, Hashable, CustomStringConvertible {
+    /// An environment variable of the rekey process.
+    case env(String)
+    /// A file whose content (trailing newline trimmed) is the secret.
+    case file(String)
+    /// One of the job's own sinks: the key rekey itself wrote last time.
+    case sink(String)
+
+    public var description: String {
+        switch self {
+        case .env(let name): "env:\(name)"
+        case .file(let path): "file:\(path)"
+        case .sink(let id): "sink:\(id)"
+        }
+    }
+}
+
+public struct Policy: Sendable, Hashable {
+    public var every: RekeyDuration?
+    public var renewBefore: RekeyDuration?
+    public var window: TimeWindow?
+    /// The upper bound of the fixed per-job offset added to every due time.
+    public var jitter: RekeyDuration
+    /// How long a job may stay due before it is overdue.
+    public var grace: RekeyDuration
+    public var retry: RetrySettings
+    /// Probe the new secret after delivery (only where the provider can probe).
+    public var verify: Bool
+
+    public init(
+        every: RekeyDuration? = nil, renewBefore: RekeyDuration? = nil, window: TimeWindow? = nil,
+        jitter: RekeyDuration = .init(seconds: 0), grace: RekeyDuration = .days(1),
+        retry: RetrySettings = .init(), verify: Bool = true
+    ) {
+        self.every = every
+        self.renewBefore = renewBefore
+        self.window = window
+        self.jitter = jitter
+        self.grace = grace
+        self.retry = retry
+        self.verify = verify
+    }
+}
+
+public struct RetrySettings: Sendable, Hashable {
+    /// Attempts in all, the first one included.
+    public var attempts: Int
+    /// The first backoff's upper bound; it doubles per attempt up to `max`.
+    public var base: Duration
+    public var max: Duration
+    /// Per-attempt timeout; the connect timeout is a fraction of it.
+    public var timeout: Duration
+    /// The overall deadline of one job's vendor call, retries and waits included.
+    public var deadline: Duration
+
+    public init(
+        attempts: Int = 4, base: Duration = .seconds(1), max: Duration = .seconds(30),
+        timeout: Duration = .seconds(30), deadline: Duration = .seconds(120)
+    ) {
+        self.attempts = attempts
+        self.base = base
+        self.max = max
+        self.timeout = timeout
+        self.deadline = deadline
+    }
+}
+
+public struct SinkSpec: Sendable, Hashable {
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
+        case file
+        case envFile = "env-file"
+    }
+
+    public var id: String
+    public var kind: Kind
+    /// Absolute (relative paths are resolved against the job file's directory).
+    public var path: String
+    /// The variable name, for env-file sinks.
+    public var key: String?
+    /// Permission bits for a new file; an existing file keeps its own.
+    public var mode: UInt16?
+    public var owner: String?
+    public var group: String?
+    /// file sinks: end the file with a newline after the secret.
+    public var trailingNewline: Bool
+    public var location: SourceLocation
+
+    public init(
+        id: String, kind: Kind, path: String, key: String? = nil, mode: UInt16? = nil, owner: String? = nil,
+        group: String? = nil, trailingNewline: Bool = false, location: SourceLocation
+    ) {
+        self.id = id
+        self.kind = kind
+        self.path = path
+        self.key = key
+        self.mode = mode
+        self.owner = owner
+        self.group = group
+        self.trailingNewline = trailingNewline
+        self.location = location
+    }
+
+    /// What makes two sinks the same target: the file, and for env-files the key.
+    public var target: String { kind == .envFile ? "\(path)#\(key ?? "")" : path }
+}
+
+public struct HookSpec: Sendable, Hashable {
+    public var argv: [String]
+    public var timeout: Duration
+
+    public init(argv: [String], timeout: Duration = .seconds(60)) {
+        self.argv = argv
+        self.timeout = timeout
+    }
+}

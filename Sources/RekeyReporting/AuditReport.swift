@@ -1,0 +1,144 @@
+// `rekey audit report`: per job, what was rotated when, its state now, and what failed.
+// States come from `Scheduler.decide` and `JobState.derive` — the same function `plan`
+// and `run` use — applied to the history folded from the log.
+//
+// JSON shape (stable): {"generated_at": ISO8601, "since": ISO8601|null, "until": ...,
+// "jobs": [{"job","tenant","env","provider","state","last_success","age_seconds",
+// "last_attempt","next_due","failures_in_period","consecutive_failures","last_error","in_job_files"}]}
+
+import Foundation
+import RekeyAudit
+import RekeyModel
+import RekeySchedule
+
+public struct AuditReportRow: Sendable, Hashable, Codable {
+    public var job: String
+    public var tenant: String
+    public var env: String
+    public var provider: String
+    public var state: JobState
+    public var lastSuccess: Date?
+    public var lastAttempt: Date?
+    public var ageSeconds: Int?
+    public var nextDue: Date?
+    public var failuresInPeriod: Int
+    public var consecutiveFailures: Int
+    public var lastError: String?
+    /// False for a job that appears in the log but in no job file any more.
+    public var inJobFiles: Bool
+}
+
+public struct AuditReportFilter: Sendable {
+    public var since: Date?
+    public var until: Date?
+    public var tenant: String?
+    public var env: String?
+    public var jobs: [String] = []
+    public var states: Set<JobState> = []
+
+    public init() {}
+}
+
+public enum AuditReportFormat: String, Sendable, CaseIterable {
+    case table, json, csv, markdown, prometheus
+}
+
+public struct AuditReport: Sendable {
+    public var generatedAt: Date
+    public var filter: AuditReportFilter
+    public var rows: [AuditReportRow]
+
+    /// Builds the report from the job files and the log.
+    public static func build(
+        jobs: [Job], store: any AuditLogReader, filter: AuditReportFilter, now: Date
+    ) async throws -> AuditReport {
+        let histories = try await store.histories()
+        var failureEvents = AuditEventFilter(since: filter.since, until: filter.until)
+        failureEvents.tenant = filter.tenant
+        failureEvents.env = filter.env
+        failureEvents.steps = [.failed, .needsRecovery]
+        var failures: [String: Int] = [:]
+        for event in try await store.events(failureEvents) {
+            if let job = event.job { failures[job, default: 0] += 1 }
+        }
+        var rows: [AuditReportRow] = []
+        let known = Set(jobs.map(\.name))
+        for job in jobs {
+            let history = histories[job.name] ?? JobHistory()
+            let decision = Scheduler.decide(job: job, history: history, now: now)
+            rows.append(
+                AuditReportRow(
+                    job: job.name, tenant: job.tenant, env: job.env, provider: job.kind.rawValue,
+                    state: JobState.derive(history: history, decision: decision), lastSuccess: history.currentSince,
+                    lastAttempt: history.lastAttempt,
+                    ageSeconds: history.currentSince.map { Int(now.timeIntervalSince($0)) }, nextDue: decision.nextDue,
+                    failuresInPeriod: failures[job.name] ?? 0, consecutiveFailures: history.consecutiveFailures,
+                    lastError: history.lastError, inJobFiles: true))
+        }
+        for (name, history) in histories where !known.contains(name) {
+            let (tenant, env, provider) = (history.tenant ?? "", history.env ?? "", history.provider ?? "")
+            let state = JobState.derive(history: history, decision: nil)
+            rows.append(
+                AuditReportRow(
+                    job: name, tenant: tenant, env: env, provider: provider, state: state,
+                    lastSuccess: history.currentSince, lastAttempt: history.lastAttempt,
+                    ageSeconds: history.currentSince.map { Int(now.timeIntervalSince($0)) },
+                    nextDue: nil, failuresInPeriod: failures[name] ?? 0,
+                    consecutiveFailures: history.consecutiveFailures,
+                    lastError: history.lastError, inJobFiles: false))
+        }
+        rows = rows.filter { row in
+            (filter.tenant.map { $0 == row.tenant } ?? true) && (filter.env.map { $0 == row.env } ?? true)
+                && (filter.jobs.isEmpty || filter.jobs.contains(row.job))
+                && (filter.states.isEmpty || filter.states.contains(row.state))
+        }.sorted { ($0.tenant, $0.env, $0.job) < ($1.tenant, $1.env, $1.job) }
+        return AuditReport(generatedAt: now, filter: filter, rows: rows)
+    }
+
+    /// Whether any row is in one of `states` (for `--fail-on`).
+    public func contains(anyOf states: Set<JobState>) -> Bool {
+        rows.contains { states.contains($0.state) }
+    }
+
+    static let columns = [
+        "job", "tenant", "env", "provider", "state", "last_success", "age", "next_due", "failures", "last_error",
+    ]
+
+    func cells(_ row: AuditReportRow) -> [String] {
+        [
+            row.job, row.tenant, row.env, row.provider, row.state.rawValue + (row.inJobFiles ? "" : " (no job file)"),
+            row.lastSuccess.map(Timestamps.iso8601) ?? "never",
+            row.ageSeconds.map { RekeyDuration(seconds: Int64($0)).approximate } ?? "-",
+            row.nextDue.map(Timestamps.iso8601) ?? "-", String(row.failuresInPeriod), row.lastError ?? "",
+        ]
+    }
+
+    public func render(_ format: AuditReportFormat) throws -> String {
+        let tabulation = Tabulation(columns: Self.columns, rows: rows.map(cells))
+        switch format {
+        case .table:
+            let counts = Dictionary(grouping: rows, by: \.state).map { "\($0.value.count) \($0.key.rawValue)" }.sorted()
+            return tabulation.table + "\n\(rows.count) job(s)"
+                + (counts.isEmpty ? "" : ": " + counts.joined(separator: ", "))
+        case .csv:
+            return tabulation.csv
+        case .markdown:
+            return tabulation.markdown
+        case .prometheus:
+            return PrometheusExposition.render(rows: rows, run: nil, now: generatedAt)
+        case .json:
+            struct Document: Encodable {
+                var generatedAt: Date
+                var since: Date?
+                var until: Date?
+                var jobs: [AuditReportRow]
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.dateEncodingStrategy = .iso8601
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            let document = Document(generatedAt: generatedAt, since: filter.since, until: filter.until, jobs: rows)
+            return String(decoding: try encoder.encode(document), as: UTF8.self)
+        }
+    }
+}

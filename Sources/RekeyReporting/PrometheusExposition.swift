@@ -1,0 +1,83 @@
+// Rotation health in Prometheus text format, for node_exporter's textfile collector
+// (`rekey run --metrics-file`) or a scrape of `rekey audit report --format prometheus`.
+
+import Foundation
+import RekeyAudit
+import RekeyDelivery
+import RekeyModel
+import RekeyRunner
+import RekeySchedule
+
+public enum PrometheusExposition {
+    static func escape(_ value: String) -> String {
+        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n")
+    }
+
+    static func labels(_ row: AuditReportRow, extra: [(String, String)] = []) -> String {
+        let pairs = [("job", row.job), ("tenant", row.tenant), ("env", row.env), ("provider", row.provider)] + extra
+        return "{" + pairs.map { "\($0.0)=\"\(escape($0.1))\"" }.joined(separator: ",") + "}"
+    }
+
+    static func number(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+    }
+
+    /// Job gauges from report rows, plus the run's figures when given.
+    public static func render(rows: [AuditReportRow], run: RunSummary?, now: Date) -> String {
+        var out: [String] = []
+        func family(_ name: String, _ help: String, _ samples: [(String, Double)]) {
+            out.append("# HELP \(name) \(help)")
+            out.append("# TYPE \(name) gauge")
+            for (labels, value) in samples { out.append("\(name)\(labels) \(number(value))") }
+        }
+        family(
+            "rekey_job_last_success_timestamp_seconds", "Unix time of the job's last successful rotation (0: never).",
+            rows.map { (labels($0), $0.lastSuccess?.timeIntervalSince1970.rounded() ?? 0) })
+        family(
+            "rekey_job_last_attempt_timestamp_seconds", "Unix time of the job's last rotation attempt (0: never).",
+            rows.map { (labels($0), $0.lastAttempt?.timeIntervalSince1970.rounded() ?? 0) })
+        family(
+            "rekey_job_consecutive_failures", "Failures since the job's last success.",
+            rows.map { (labels($0), Double($0.consecutiveFailures)) })
+        family(
+            "rekey_job_seconds_until_due", "Seconds until the job is due (negative: overdue by that much; 0: due now).",
+            rows.compactMap { row in row.nextDue.map { (labels(row), $0.timeIntervalSince(now).rounded()) } })
+        family(
+            "rekey_job_state",
+            "1 for the job's current state (ok, due, overdue, failing, hook-failed, needs-recovery).",
+            rows.flatMap { row in
+                JobState.allCases.map { (labels(row, extra: [("state", $0.rawValue)]), $0 == row.state ? 1.0 : 0.0) }
+            })
+        if let run {
+            family("rekey_run_duration_seconds", "Wall time of the last run.", [("", run.seconds)])
+            family(
+                "rekey_run_exit_code", "Exit code of the last run.", [("", Double(run.exitStatus.rawValue))])
+            family(
+                "rekey_run_timestamp_seconds", "Unix time the last run finished.",
+                [("", now.timeIntervalSince1970.rounded())])
+            let kinds: [JobOutcome.Kind] = [
+                .rotated, .recovered, .hooksRerun, .failed, .needsRecovery, .hookFailed, .locked, .notStarted,
+            ]
+            family(
+                "rekey_run_outcomes", "Jobs of the last run by outcome.",
+                kinds.map { ("{outcome=\"\($0.rawValue)\"}", Double(run.count($0))) })
+        }
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    /// Writes the metrics file atomically (temp file, fsync, rename), 0644 so the collector can read it.
+    public static func write(_ text: String, to path: String) throws {
+        _ = try DurableFileWriter().replaceContents(
+            of: path, with: Array(text.utf8), newFile: NewFileAttributes(mode: 0o644))
+    }
+
+    /// `rekey run --metrics-file`: the jobs' state from the log plus this run's figures.
+    public static func writeAfterRun(
+        path: String, jobs: [Job], databasePath: String, summary: RunSummary, now: Date = Date()
+    ) async throws {
+        let store = try SQLiteAuditReader.openIfPresent(path: databasePath)
+        let report = try await AuditReport.build(jobs: jobs, store: store, filter: AuditReportFilter(), now: now)
+        try write(render(rows: report.rows, run: summary, now: now), to: path)
+    }
+}

@@ -1,0 +1,33 @@
+// Stage 4: write the spooled secret to every sink, each atomically and durably. After
+// issuance there is no rollback: a failed sink leaves the spool in place, and the next
+// run (or `rekey recover`) delivers it — roll forward, never back.
+
+import RekeyDelivery
+import RekeyModel
+
+/// A secret every sink of its job now holds (the spool still keeps it until `done`).
+struct DeliveredSecret: Sendable {
+    var spooled: SpooledSecret
+}
+
+struct DeliveryStage: Sendable {
+    let environment: RunEnvironment
+    let journal: JobJournal
+
+    func deliver(_ spooled: SpooledSecret) async -> Result<DeliveredSecret, RotationReason> {
+        let job = journal.job
+        var failures: [String] = []
+        for sink in job.sinks {
+            do {
+                try environment.sinks.write(spooled.secret, to: sink)
+                await journal.sinkWritten(sink, fingerprint: spooled.fingerprint)
+            } catch let error where error.needsRecovery {
+                return .failure(.sinkCannotCarry(job: job.name, sinkID: sink.id, error))
+            } catch {
+                failures.append("sink '\(sink.id)': \(error)")
+            }
+        }
+        guard failures.isEmpty else { return .failure(.notDeliveredEverywhere(failures)) }
+        return .success(DeliveredSecret(spooled: spooled))
+    }
+}

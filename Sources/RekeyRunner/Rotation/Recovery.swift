@@ -1,0 +1,124 @@
+// `rekey recover`, and the first step of every run: finish what an earlier run left
+// unfinished. Two cases:
+// - a secret in the spool (issued, not yet delivered everywhere): deliver it, while it
+//   is still the newest one recorded for its job (roll forward, never back);
+// - an open intent with no spool (the run stopped while a regenerate was in flight):
+//   probe the old key — it works → nothing happened, rotate normally; dead → the vendor
+//   may hold a key nobody has: needs-recovery; no answer → ask again next run.
+
+import Foundation
+import RekeyDelivery
+import RekeyModel
+import RekeySchedule
+import RekeyVendor
+
+public struct Recovery: Sendable {
+    let environment: RunEnvironment
+    let run: RunIdentity
+
+    public init(environment: RunEnvironment, run: RunIdentity) {
+        self.environment = environment
+        self.run = run
+    }
+
+    /// Recovers every job that needs it; one outcome per job recovery touched.
+    public func recoverAll(jobs: [Job]) async -> [JobOutcome] {
+        var outcomes: [JobOutcome] = []
+        var spooledJobs = Set<String>()
+        do {
+            for entry in try environment.spool.all() {
+                spooledJobs.insert(entry.job)
+                guard let job = jobs.first(where: { $0.name == entry.job }) else {
+                    environment.log(
+                        "the spool holds a secret for job '\(entry.job)', which no job file defines; it is kept — restore the job file, then run `rekey recover`"
+                    )
+                    continue
+                }
+                if let outcome = await claimed(job, { history in await recover(entry, job: job, history: history) }) {
+                    outcomes.append(outcome)
+                }
+            }
+        } catch {
+            environment.log("cannot read the spool: \(error)")
+        }
+        let histories = (try? await environment.audit.histories()) ?? [:]
+        for job in jobs where !spooledJobs.contains(job.name) && histories[job.name]?.openIntent == true {
+            if let outcome = await claimed(job, { _ in await settleOpenIntent(job) }) {
+                outcomes.append(outcome)
+            }
+        }
+        return outcomes
+    }
+
+    /// Runs `body` holding the job's lease, with a history read after taking it.
+    private func claimed(_ job: Job, _ body: (JobHistory) async -> JobOutcome?) async -> JobOutcome? {
+        guard let lease = environment.leases.tryClaim(job) else {
+            return JobOutcome(job, .locked, message: "recovery skipped: another rekey process holds this credential")
+        }
+        defer { lease.release() }
+        let history = (try? await environment.audit.histories())?[job.name] ?? JobHistory()
+        return await body(history)
+    }
+
+    func recover(_ entry: SpooledSecret, job: Job, history: JobHistory) async -> JobOutcome {
+        let procedure = RotationProcedure(environment: environment, run: run, job: job)
+        let recorded = history.latestFingerprint == entry.fingerprint
+        if !recorded, let at = history.latestFingerprintAt, at >= entry.issuedAt {
+            // A newer secret was issued or adopted after this one was spooled: it is stale.
+            environment.spool.remove(job: job.name)
+            environment.log("job '\(job.name)': discarded a stale spooled secret (a newer one is recorded)")
+            return JobOutcome(job, .recovered, message: "discarded a stale spooled secret (a newer one is recorded)")
+        }
+        if recorded, history.doneFingerprint == entry.fingerprint {
+            // Delivered and done; only the hooks (and removing the spool) were left.
+            let failure = await procedure.runHooks()
+            environment.spool.remove(job: job.name)
+            return JobOutcome(job, failure == nil ? .hooksRerun : .hookFailed, message: failure?.description)
+        }
+        if !recorded {
+            // The run stopped between spooling and the `issued` row: record it now.
+            await procedure.journal.issued(
+                newFingerprint: entry.fingerprint, oldFingerprint: nil, expiry: entry.expiry,
+                message: "recorded on recovery")
+        }
+        let provider = environment.vendors.provider(for: job)
+        if let reason = await procedure.complete(entry, verification: .byPolicy(provider)) {
+            return JobOutcome(job, reason.outcome, message: reason.description)
+        }
+        return JobOutcome(job, .recovered, message: "delivered the secret an interrupted run had spooled")
+    }
+
+    /// An intent with no spool and no outcome: did the vendor rotate the key?
+    func settleOpenIntent(_ job: Job) async -> JobOutcome? {
+        let journal = JobJournal(environment: environment, run: run, job: job)
+        let provider = environment.vendors.provider(for: job)
+        guard !provider.isIdempotent else {
+            // Re-issuing is harmless (older tokens stay valid): close it and rotate as usual.
+            await journal.closed("an earlier run stopped during the vendor call; rotating again")
+            return nil
+        }
+        let probe: ProbeResult
+        do {
+            let credentials = try environment.credentials.resolve(job)
+            guard let current = credentials[job.kind.credentialKeys[0]] else { return nil }
+            probe = await provider.probe(current, timeout: job.policy.retry.timeout)
+        } catch {
+            probe = .noAnswer("\(error)")
+        }
+        switch probe {
+        case .works:
+            await journal.closed(
+                "an earlier run stopped during the vendor call; the old key still works, so nothing was rotated")
+            return nil
+        case .noAnswer(let why):
+            // Unknown either way: rotate nothing, keep the intent open, ask again next run.
+            let reason = RotationReason.interruptedRegenerateUnchecked(why)
+            environment.log("job '\(job.name)': \(reason)")
+            return JobOutcome(job, reason.outcome, message: reason.description)
+        case .dead:
+            let reason = RotationReason.interruptedRegenerateLost(job: job.name)
+            await journal.needsRecovery(reason)
+            return JobOutcome(job, reason.outcome, message: reason.description)
+        }
+    }
+}

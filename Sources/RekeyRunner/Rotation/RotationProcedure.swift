@@ -1,0 +1,103 @@
+// The rotation protocol for one job (DESIGN.md), as a pipeline of typed stages:
+// preflight → vendor call (`IssuedSecret`) → spool (`SpooledSecret`) → delivery
+// (`DeliveredSecret`) → verify → done → hooks → spool removed. Every step is audited
+// before the next starts. Recovery and adoption enter at the delivery stage with a
+// secret that is already spooled.
+
+import Foundation
+import RekeyDelivery
+import RekeyModel
+import RekeyVendor
+
+struct RotationProcedure: Sendable {
+    let environment: RunEnvironment
+    let journal: JobJournal
+
+    init(environment: RunEnvironment, run: RunIdentity, job: Job) {
+        self.environment = environment
+        self.journal = JobJournal(environment: environment, run: run, job: job)
+    }
+
+    var job: Job { journal.job }
+
+    /// Rotates the job (the caller holds its lease). A dry run stops after preflight.
+    func rotate(dryRun: Bool) async -> JobOutcome {
+        let started = environment.clock.now()
+        func outcome(_ kind: JobOutcome.Kind, attempts: Int = 0, _ message: String? = nil) -> JobOutcome {
+            JobOutcome(
+                job, kind, attempts: attempts, seconds: environment.clock.now().timeIntervalSince(started),
+                message: message)
+        }
+        func stopped(_ reason: RotationReason, attempts: Int = 0) async -> JobOutcome {
+            await record(reason)
+            return outcome(reason.outcome, attempts: attempts, reason.description)
+        }
+
+        let credentials: ResolvedCredentials
+        switch Preflight(environment: environment, job: job).check() {
+        case .failure(let reason):
+            if dryRun { return outcome(reason.outcome, reason.description) }
+            return await stopped(reason)
+        case .success(let resolved):
+            credentials = resolved
+        }
+        if dryRun { return outcome(.planned, "preflight ok; would call \(job.kind.rawValue)") }
+
+        let provider = environment.vendors.provider(for: job)
+        let current = credentials[job.kind.credentialKeys[0]]
+        let oldFingerprint = current.map(environment.fingerprint)
+        let vendor = VendorStage(environment: environment, journal: journal, provider: provider)
+        switch await vendor.issue(credentials: credentials, current: current, oldFingerprint: oldFingerprint) {
+        case .stopped(let reason, let attempts):
+            return await stopped(reason, attempts: attempts)
+        case .issued(let issued, let attempts, let mustVerify):
+            switch await SpoolStage(environment: environment, journal: journal).keep(
+                issued, oldFingerprint: oldFingerprint)
+            {
+            case .failure(let reason):
+                return await stopped(reason, attempts: attempts)
+            case .success(let spooled):
+                let reason = await complete(
+                    spooled, verification: mustVerify ? .required(provider) : .byPolicy(provider))
+                if let reason { return outcome(reason.outcome, attempts: attempts, reason.description) }
+                return outcome(.rotated, attempts: attempts)
+            }
+        }
+    }
+
+    /// A spooled secret's way to `done`: sinks → verify → done → hooks → spool removed.
+    /// The reason the job stopped short (already recorded), or nil when it is done.
+    func complete(_ spooled: SpooledSecret, verification: Verification) async -> RotationReason? {
+        let delivered: DeliveredSecret
+        switch await DeliveryStage(environment: environment, journal: journal).deliver(spooled) {
+        case .failure(let reason):
+            await record(reason)
+            return reason
+        case .success(let value):
+            delivered = value
+        }
+        if case .failure(let reason) = await VerifyStage(journal: journal).verify(delivered, verification) {
+            await record(reason)
+            return reason
+        }
+        await journal.done(fingerprint: spooled.fingerprint, expiry: spooled.expiry)
+        let hookFailure = await runHooks()
+        environment.spool.remove(job: job.name)
+        return hookFailure
+    }
+
+    /// Runs the job's hooks; the reason when one failed (its `hook` row is the record).
+    func runHooks() async -> RotationReason? {
+        await HookStage(environment: environment, journal: journal).run()
+    }
+
+    /// Records why the job stopped: a `failed` or `needs-recovery` row (a failed hook has
+    /// its own `hook` row).
+    func record(_ reason: RotationReason) async {
+        switch reason.outcome {
+        case .needsRecovery: await journal.needsRecovery(reason)
+        case .hookFailed: break
+        default: await journal.failed(reason)
+        }
+    }
+}

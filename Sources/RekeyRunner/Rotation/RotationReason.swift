@@ -1,0 +1,91 @@
+// Why a job stopped short of `done`, as a type: each case knows the outcome it gives the
+// job and says what happened and what to do next. Messages are built here and only here.
+
+import RekeyDelivery
+import RekeyEffects
+import RekeyModel
+
+/// One thing preflight found that stops a job before any vendor call.
+public enum PreflightProblem: Sendable, CustomStringConvertible {
+    case sink(SinkProblem)
+    case hook(HookProblem)
+    case credential(CredentialError)
+
+    public var description: String {
+        switch self {
+        case .sink(let problem): problem.description
+        case .hook(let problem): problem.description
+        case .credential(let error): error.description
+        }
+    }
+}
+
+public enum RotationReason: Error, Sendable, CustomStringConvertible {
+    /// Nothing was changed: a sink, a hook or a credential is not ready.
+    case preflight([PreflightProblem])
+    /// The current key is rejected: regenerating it would fail or lock the tenant out.
+    case currentKeyRejected(job: String)
+    /// The current key could not be checked; nothing was changed.
+    case currentKeyUnchecked(String)
+    /// The write-ahead row could not be written, so no vendor call started.
+    case intentNotRecorded
+    /// The vendor refused or failed, and nothing changed there as far as can be known.
+    case vendorFailed(String)
+    /// The vendor may hold a key nobody has (the message says why and the way out).
+    case answerLost(String)
+    /// The vendor issued a key rekey could not keep.
+    case spoolFailed(job: String, String)
+    /// A sink's format cannot carry this secret; it stays in the spool.
+    case sinkCannotCarry(job: String, sinkID: String, SinkError)
+    /// Some sinks failed; the spool keeps the secret and recovery delivers it.
+    case notDeliveredEverywhere([String])
+    /// Delivered, but the vendor rejects the new key.
+    case newKeyRejected(job: String)
+    /// Delivered, but a hook failed; the next run re-runs the hooks.
+    case hookFailed(index: Int, program: String, summary: String)
+    /// A run stopped during a regenerate and the old key is now dead.
+    case interruptedRegenerateLost(job: String)
+    /// A run stopped during a regenerate and the old key could not be checked.
+    case interruptedRegenerateUnchecked(String)
+
+    /// The outcome this gives the job.
+    public var outcome: JobOutcome.Kind {
+        switch self {
+        case .preflight, .currentKeyRejected, .currentKeyUnchecked, .intentNotRecorded, .vendorFailed,
+            .notDeliveredEverywhere, .interruptedRegenerateUnchecked:
+            .failed
+        case .answerLost, .spoolFailed, .sinkCannotCarry, .newKeyRejected, .interruptedRegenerateLost:
+            .needsRecovery
+        case .hookFailed: .hookFailed
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .preflight(let problems):
+            "preflight failed, nothing was changed: " + problems.map(\.description).joined(separator: "; ")
+        case .currentKeyRejected(let job):
+            "the current key is rejected by the vendor (401), so rekey will not regenerate it: get a working key and \(NextStep.adopt(job: job))"
+        case .currentKeyUnchecked(let why):
+            "could not check the current key before regenerating (\(why)); nothing was changed, the next run retries"
+        case .intentNotRecorded:
+            "could not write the audit intent row; nothing was changed"
+        case .vendorFailed(let message), .answerLost(let message):
+            message
+        case .spoolFailed(let job, let why):
+            "the vendor issued a new secret but rekey could not spool it (\(why)); the new secret is lost — get it from the vendor and \(NextStep.adopt(job: job))"
+        case .sinkCannotCarry(let job, let sinkID, let error):
+            "sink '\(sinkID)' cannot carry this secret (\(error)); it is kept in the spool: fix the sink and run `rekey recover`, or \(NextStep.adopt(job: job))"
+        case .notDeliveredEverywhere(let failures):
+            "new secret issued but not delivered everywhere (\(failures.joined(separator: "; "))); it is kept in the spool and the next run (or `rekey recover`) delivers it"
+        case .newKeyRejected(let job):
+            "the new secret was delivered but the vendor rejects it (401); the vendor may hold another key: \(NextStep.adopt(job: job)) with a working key"
+        case .hookFailed(let index, let program, let summary):
+            "hook \(index + 1) (\(program)) \(summary); the secret is delivered, the next run re-runs the hooks"
+        case .interruptedRegenerateLost(let job):
+            "an earlier run stopped while a regenerate was in flight and the old key is now rejected: the vendor issued a new key whose answer was lost. Get the current key from the vendor and \(NextStep.adopt(job: job))"
+        case .interruptedRegenerateUnchecked(let why):
+            "an earlier run stopped during a regenerate and the old key could not be checked (\(why)); nothing was rotated, the next run checks again"
+        }
+    }
+}

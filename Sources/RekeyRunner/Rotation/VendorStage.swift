@@ -1,0 +1,47 @@
+// Stage 2: the vendor call. A regenerate that kills the old key starts only when the old
+// key is known to work; the write-ahead `intent` row is committed first; the call itself
+// (with its retries and ambiguous-failure rules) runs in its own task, so a cancelled run
+// cannot cancel a regenerate in flight.
+
+import RekeyModel
+import RekeyVendor
+
+struct VendorStage: Sendable {
+    enum Result: Sendable {
+        /// A new secret. `mustVerify`: an earlier attempt was ambiguous, so probe the new key.
+        case issued(IssuedSecret, attempts: Int, mustVerify: Bool)
+        case stopped(RotationReason, attempts: Int)
+    }
+
+    let environment: RunEnvironment
+    let journal: JobJournal
+    let provider: any Provider
+
+    var job: Job { journal.job }
+
+    func issue(credentials: ResolvedCredentials, current: Secret?, oldFingerprint: String?) async -> Result {
+        if !provider.isIdempotent, provider.canProbe, let current {
+            switch await provider.probe(current, timeout: job.policy.retry.timeout) {
+            case .works: break
+            case .dead: return .stopped(.currentKeyRejected(job: job.name), attempts: 0)
+            case .noAnswer(let why): return .stopped(.currentKeyUnchecked(why), attempts: 0)
+            }
+        }
+        guard await journal.intent(oldFingerprint: oldFingerprint) else {
+            return .stopped(.intentNotRecorded, attempts: 0)
+        }
+        let call = environment.rotationCall(provider, job)
+        let journal = self.journal
+        let outcome = await Task {
+            await call.run(current: credentials, probeSecret: current) { record in await journal.attempt(record) }
+        }.value
+        switch outcome {
+        case .issued(let issued, let attempts, let mustVerify):
+            return .issued(issued, attempts: attempts, mustVerify: mustVerify)
+        case .failed(let message, let attempts, _):
+            return .stopped(.vendorFailed(message), attempts: attempts)
+        case .needsRecovery(let message, let attempts):
+            return .stopped(.answerLost(message), attempts: attempts)
+        }
+    }
+}

@@ -1,0 +1,59 @@
+// What happened to one job in one run, for the summary table and the exit code.
+
+import Foundation
+import RekeyModel
+
+public struct JobOutcome: Sendable, Hashable, Codable {
+    public enum Kind: String, Sendable, Hashable, Codable {
+        /// A new secret was issued and delivered to every sink.
+        case rotated
+        /// A spooled secret from an earlier, interrupted run was delivered.
+        case recovered
+        /// Only the hooks ran again (the secret was delivered earlier).
+        case hooksRerun = "hooks-rerun"
+        /// Would rotate (dry run).
+        case planned
+        case failed
+        case needsRecovery = "needs-recovery"
+        case hookFailed = "hook-failed"
+        /// Another process holds this credential's lock.
+        case locked
+        /// Not started: a stop was requested, or `--max-rotations` was reached.
+        case notStarted = "not-started"
+    }
+
+    public var job: String
+    public var tenant: String
+    public var env: String
+    public var kind: Kind
+    public var attempts: Int
+    public var seconds: Double
+    /// What happened and what to do next; never a secret.
+    public var message: String?
+
+    public init(
+        job: String, tenant: String, env: String, kind: Kind, attempts: Int = 0, seconds: Double = 0,
+        message: String? = nil
+    ) {
+        self.job = job
+        self.tenant = tenant
+        self.env = env
+        self.kind = kind
+        self.attempts = attempts
+        self.seconds = seconds
+        self.message = message
+    }
+
+    public init(_ job: Job, _ kind: Kind, attempts: Int = 0, seconds: Double = 0, message: String? = nil) {
+        self.init(
+            job: job.name, tenant: job.tenant, env: job.env, kind: kind, attempts: attempts, seconds: seconds,
+            message: message)
+    }
+
+    public var isProblem: Bool {
+        switch kind {
+        case .failed, .needsRecovery, .hookFailed, .locked, .notStarted: true
+        default: false
+        }
+    }
+}

@@ -1,0 +1,132 @@
+// One `rekey run`: recover what an earlier run left in the spool, pick the due jobs,
+// rotate them with bounded concurrency, and record the run in the audit log.
+
+import Foundation
+import RekeyAudit
+import RekeyModel
+import RekeySchedule
+
+public struct RotationRun: Sendable {
+    public let environment: RunEnvironment
+    public let run: RunIdentity
+    public let options: RunOptions
+    /// Polled before each job starts: the signal's exit status once SIGTERM/SIGINT arrived.
+    public let stopRequested: @Sendable () -> ExitStatus?
+    /// Called as each job finishes (progress lines on a terminal, JSON lines).
+    public let progress: @Sendable (JobOutcome) -> Void
+
+    public init(
+        environment: RunEnvironment, run: RunIdentity, options: RunOptions,
+        stopRequested: @escaping @Sendable () -> ExitStatus? = { nil },
+        progress: @escaping @Sendable (JobOutcome) -> Void = { _ in }
+    ) {
+        self.environment = environment
+        self.run = run
+        self.options = options
+        self.stopRequested = stopRequested
+        self.progress = progress
+    }
+
+    public func execute(jobs allJobs: [Job]) async -> RunSummary {
+        let started = environment.clock.now()
+        let journal = RunJournal(audit: environment.audit, clock: environment.clock, run: run)
+        if !options.dryRun { await journal.started() }
+
+        var outcomes: [JobOutcome] = []
+        if !options.dryRun {
+            outcomes += await Recovery(environment: environment, run: run).recoverAll(jobs: allJobs)
+        }
+
+        let jobs = allJobs.filter(options.filter.matches)
+        let histories = (try? await environment.audit.histories()) ?? [:]
+        let now = environment.clock.now()
+        let recoveredNames = Set(outcomes.map(\.job))
+        var pendingRecovery: [String] = []
+        var due: [(Job, ScheduleDecision)] = []
+        for job in jobs where !recoveredNames.contains(job.name) {
+            let history = histories[job.name] ?? JobHistory()
+            let decision = Scheduler.decide(job: job, history: history, now: now, force: options.force)
+            if history.needsRecovery { pendingRecovery.append(job.name) }
+            if decision.isDue { due.append((job, decision)) }
+        }
+
+        outcomes += await rotate(due)
+
+        var summary = RunSummary(runID: run.runID, outcomes: outcomes)
+        summary.pendingRecovery = pendingRecovery.filter { name in !outcomes.contains { $0.job == name } }
+        summary.stoppedBy = stopRequested()
+        summary.oneOff = !options.isScheduled
+        summary.seconds = environment.clock.now().timeIntervalSince(started)
+        if !options.dryRun {
+            await journal.finished(summary)
+        }
+        return summary
+    }
+
+    /// Rotates the due jobs, at most `concurrency` at once and `maxRotations` in all.
+    private func rotate(_ due: [(Job, ScheduleDecision)]) async -> [JobOutcome] {
+        var queue = due[...]
+        var outcomes: [JobOutcome] = []
+        var started = 0
+        await withTaskGroup(of: JobOutcome.self) { group in
+            var inFlight = 0
+            func startNext() -> Bool {
+                guard let (job, decision) = queue.first else { return false }
+                if stopRequested() != nil { return false }
+                if let cap = options.maxRotations, !decision.hooksOnly, started >= cap { return false }
+                queue = queue.dropFirst()
+                if !decision.hooksOnly { started += 1 }
+                group.addTask { await self.runOne(job, decision) }
+                inFlight += 1
+                return true
+            }
+            while inFlight < max(1, options.concurrency), startNext() {}
+            while let outcome = await group.next() {
+                progress(outcome)
+                outcomes.append(outcome)
+                inFlight -= 1
+                while inFlight < max(1, options.concurrency), startNext() {}
+            }
+        }
+        let reason = stopRequested() != nil ? "stop requested before it started" : "--max-rotations reached"
+        outcomes += queue.map { JobOutcome($0.0, .notStarted, message: reason) }
+        return outcomes
+    }
+
+    private func runOne(_ job: Job, _ decision: ScheduleDecision) async -> JobOutcome {
+        guard let lease = environment.leases.tryClaim(job) else {
+            return JobOutcome(job, .locked, message: "another rekey process is rotating this credential; skipped")
+        }
+        defer { lease.release() }
+        let outcome = await rotateLocked(job, decision)
+        if [.failed, .needsRecovery, .hookFailed].contains(outcome.kind), !options.dryRun {
+            await notifyFailure(job, outcome)
+        }
+        return outcome
+    }
+
+    private func rotateLocked(_ job: Job, _ decision: ScheduleDecision) async -> JobOutcome {
+        let procedure = RotationProcedure(environment: environment, run: run, job: job)
+        guard decision.hooksOnly else { return await procedure.rotate(dryRun: options.dryRun) }
+        if options.dryRun { return JobOutcome(job, .planned, message: "would re-run hooks") }
+        let started = environment.clock.now()
+        let failure = await procedure.runHooks()
+        return JobOutcome(
+            job, failure == nil ? .hooksRerun : .hookFailed,
+            seconds: environment.clock.now().timeIntervalSince(started), message: failure?.description)
+    }
+
+    /// `on_failure` hooks (the job's, then rekey.yaml's) with the state and error; never a secret.
+    private func notifyFailure(_ job: Job, _ outcome: JobOutcome) async {
+        let extra = [
+            "REKEY_STATE": outcome.kind.rawValue,
+            "REKEY_ERROR_NAME": outcome.kind.rawValue,
+            "REKEY_ERROR_MESSAGE": String((outcome.message ?? "").prefix(1000)),
+        ]
+        let journal = JobJournal(environment: environment, run: run, job: job)
+        for hook in job.onFailure + environment.globalOnFailure {
+            let result = await environment.hooks.run(hook, job: job, extraEnvironment: extra)
+            await journal.failureHook("on_failure hook \(hook.argv[0]): \(result.summary)")
+        }
+    }
+}

@@ -1,0 +1,64 @@
+// The one production wiring of `RunEnvironment`, used by `run`, `recover`, `adopt`,
+// `baseline`, the demo and the tests. Every effect has a default; a caller passes only
+// what it changes (tests: a temporary state directory, a manual clock, a seeded random
+// source, then decorators around single seams).
+
+import Foundation
+import RekeyAudit
+import RekeyConfig
+import RekeyDelivery
+import RekeyEffects
+import RekeyModel
+import RekeyVendor
+
+extension RunEnvironment {
+    /// What the environment may change. A dry run opens nothing for writing and creates
+    /// no file: the audit log is read-only, no key is created, no lock file is taken.
+    public enum Access: Sendable {
+        case rotate
+        case dryRun
+    }
+
+    /// Opens the state directory and the audit log and wires every production effect.
+    public static func production(
+        paths: ResolvedPaths, config: GlobalConfig = GlobalConfig(), access: Access = .rotate,
+        clock: any RekeyClock = SystemClock(), random: any RandomSource = SystemRandomSource(),
+        processEnvironment: [String: String] = ProcessInfo.processInfo.environment,
+        settleDelay: Duration = .seconds(2), log: @escaping @Sendable (String) -> Void
+    ) throws(RunError) -> RunEnvironment {
+        let state = StateDirectory(path: paths.stateDirectory)
+        let audit: any AuditLog
+        let key: AuditKey
+        let leases: any LeaseProvider
+        do {
+            switch access {
+            case .rotate:
+                try state.prepare()
+                try state.checkAuditPresent(database: paths.database)
+                key = try AuditKey.loadOrCreate(path: state.auditKey)
+                audit = try SQLiteAuditLog(path: paths.database, key: key, headPath: state.auditHead)
+                leases = LockDirectory(path: state.locks)
+            case .dryRun:
+                key = AuditKey(bytes: (0..<32).map { _ in UInt8.random(in: 0...255) })
+                audit = DryRunAuditLog(reader: try SQLiteAuditReader.openIfPresent(path: paths.database))
+                leases = UnclaimedLeases()
+            }
+        } catch {
+            throw .state(error)
+        }
+        var proxyEnvironment = processEnvironment
+        if let proxy = config.httpsProxy { proxyEnvironment["HTTPS_PROXY"] = proxy }
+        let http = VendorHTTPClient(environment: proxyEnvironment)
+        let transport: any HTTPTransport =
+            config.rateLimits.isEmpty
+            ? http
+            : RateLimitedTransport(inner: http, limiter: HostRateLimiter(perMinute: config.rateLimits, clock: clock))
+        return RunEnvironment(
+            clock: clock, random: random, audit: audit, auditKey: key,
+            vendors: HTTPProviderSource(transport: transport, clock: clock),
+            credentials: CredentialResolver(environment: processEnvironment), sinks: LocalSinkWriter(),
+            spool: LocalSpool(directory: state.spool), hooks: HookRunner(), leases: leases,
+            globalOnFailure: config.onFailure, settleDelay: settleDelay, log: log,
+            close: { await http.shutdown() })
+    }
+}

@@ -1,0 +1,86 @@
+// Everything a rotation touches outside its own logic, as named protocol seams: the
+// audit log, the vendors, the credentials, the sinks, the spool, the hooks, the leases,
+// the clock and randomness. `RunEnvironment.production(…)` wires the real ones, for the
+// executable and for tests alike; tests wrap single seams with crashing or faulting
+// decorators instead of rebuilding the wiring.
+
+import Foundation
+import RekeyAudit
+import RekeyDelivery
+import RekeyEffects
+import RekeyModel
+import RekeyVendor
+
+public struct RunEnvironment: Sendable {
+    public var clock: any RekeyClock
+    public var random: any RandomSource
+    public var audit: any AuditLog
+    /// Keys the fingerprints recorded for every secret.
+    public var auditKey: AuditKey
+    public var vendors: any ProviderSource
+    public var credentials: any CredentialSource
+    public var sinks: any SinkWriter
+    public var spool: any SpoolStore
+    public var hooks: any HookExecutor
+    public var leases: any LeaseProvider
+    /// `on_failure` hooks from rekey.yaml, run after every failed job's own.
+    public var globalOnFailure: [HookSpec]
+    /// How long to wait, after an ambiguous failure, before probing the old key.
+    public var settleDelay: Duration
+    /// Operator warnings that belong to no job outcome (stderr in production).
+    public var log: @Sendable (String) -> Void
+    /// Releases what the environment opened (the HTTP client).
+    public var close: @Sendable () async -> Void
+
+    public init(
+        clock: any RekeyClock, random: any RandomSource, audit: any AuditLog, auditKey: AuditKey,
+        vendors: any ProviderSource, credentials: any CredentialSource, sinks: any SinkWriter,
+        spool: any SpoolStore, hooks: any HookExecutor, leases: any LeaseProvider, globalOnFailure: [HookSpec] = [],
+        settleDelay: Duration = .seconds(2), log: @escaping @Sendable (String) -> Void = { _ in },
+        close: @escaping @Sendable () async -> Void = {}
+    ) {
+        self.clock = clock
+        self.random = random
+        self.audit = audit
+        self.auditKey = auditKey
+        self.vendors = vendors
+        self.credentials = credentials
+        self.sinks = sinks
+        self.spool = spool
+        self.hooks = hooks
+        self.leases = leases
+        self.globalOnFailure = globalOnFailure
+        self.settleDelay = settleDelay
+        self.log = log
+        self.close = close
+    }
+
+    /// The fingerprint recorded for `secret` (never the secret).
+    public func fingerprint(_ secret: Secret) -> String { auditKey.fingerprint(secret) }
+
+    /// The job's vendor call with this environment's clock, randomness and settle delay.
+    func rotationCall(_ provider: any Provider, _ job: Job) -> RotationCall {
+        RotationCall(
+            provider: provider, jobName: job.name, settings: job.policy.retry, clock: clock, random: random,
+            settleDelay: settleDelay)
+    }
+}
+
+/// Who is writing: the run's id and what started it, recorded on every row.
+public struct RunIdentity: Sendable, Hashable {
+    public var runID: String
+    public var trigger: String
+
+    public init(runID: String, trigger: String) {
+        self.runID = runID
+        self.trigger = trigger
+    }
+
+    /// A new run: `20261124T133700Z-1a2b3c`, sortable and unique enough per host.
+    public static func new(trigger: String, at now: Date, random: any RandomSource) -> RunIdentity {
+        let stamp = Timestamps.iso8601(now).replacingOccurrences(of: "-", with: "").replacingOccurrences(
+            of: ":", with: "")
+        let suffix = String(UInt32(random.nextUnit() * Double(UInt32.max)), radix: 16)
+        return RunIdentity(runID: stamp + "-" + suffix, trigger: trigger)
+    }
+}

@@ -1,0 +1,116 @@
+// What the scheduler and the report need to know about one job's past, and the one
+// pure function that folds audit events into it. Every derived state — ok, due,
+// failing, hook-failed, needs-recovery — starts here.
+
+import Foundation
+import RekeyAudit
+
+public struct JobHistory: Sendable, Hashable {
+    /// The last completed rotation (`done`) or adoption.
+    public var lastSuccess: Date?
+    /// The expiry recorded with the last issued or adopted secret.
+    public var expiry: Date?
+    /// When the job was marked current without a vendor call.
+    public var baselinedAt: Date?
+    /// Failures since the last success.
+    public var consecutiveFailures: Int = 0
+    public var lastFailure: Date?
+    public var lastError: String?
+    public var lastAttempt: Date?
+    /// The newest fingerprint issued, adopted or recovered (recover checks the spool against it).
+    public var latestFingerprint: String?
+    /// When `latestFingerprint` was recorded.
+    public var latestFingerprintAt: Date?
+    /// An `intent` with no outcome after it: a run stopped while the vendor call was in
+    /// flight. The next run must find out whether the vendor rotated the key.
+    public var openIntent: Bool = false
+    /// The fingerprint recorded with the last `done` (recover uses it to know only hooks are left).
+    public var doneFingerprint: String?
+    /// Needs an operator: the vendor may hold a key no sink has. Cleared by adopt/recovered/done.
+    public var needsRecovery: Bool = false
+    /// The secret is delivered, but a hook failed: the next run re-runs only hooks.
+    public var hookFailed: Bool = false
+
+    /// The job's identity as last recorded (for jobs that are in the log but no job file).
+    public var tenant: String?
+    public var env: String?
+    public var provider: String?
+
+    public init() {}
+
+    /// The time the current key became current: the last success, else the baseline.
+    public var currentSince: Date? {
+        switch (lastSuccess, baselinedAt) {
+        case (let s?, let b?): max(s, b)
+        case (let s?, nil): s
+        case (nil, let b?): b
+        case (nil, nil): nil
+        }
+    }
+
+    /// Folds one event (in chain order) into the history.
+    public mutating func apply(_ event: AuditEvent) {
+        if let tenant = event.tenant { self.tenant = tenant }
+        if let env = event.env { self.env = env }
+        if let provider = event.provider { self.provider = provider }
+        switch event.step {
+        case .intent:
+            lastAttempt = event.time
+            openIntent = true
+        case .attempt:
+            lastAttempt = event.time
+        case .issued:
+            openIntent = false
+            if let fp = event.newFingerprint {
+                latestFingerprint = fp
+                latestFingerprintAt = event.time
+            }
+            if let expiry = event.expiry { self.expiry = expiry }
+        case .done:
+            openIntent = false
+            lastSuccess = event.time
+            if let fp = event.newFingerprint { doneFingerprint = fp }
+            if let expiry = event.expiry { self.expiry = expiry }
+            consecutiveFailures = 0
+            lastError = nil
+            needsRecovery = false
+            hookFailed = false
+        case .adopted, .recovered:
+            openIntent = false
+            if let fp = event.newFingerprint {
+                latestFingerprint = fp
+                latestFingerprintAt = event.time
+            }
+            if event.step == .adopted, let expiry = event.expiry { self.expiry = expiry }
+            needsRecovery = false
+        case .baselined:
+            openIntent = false
+            baselinedAt = event.time
+            if let expiry = event.expiry { self.expiry = expiry }
+        case .failed:
+            openIntent = false
+            consecutiveFailures += 1
+            lastFailure = event.time
+            lastError = event.message
+        case .needsRecovery:
+            openIntent = false
+            needsRecovery = true
+            lastFailure = event.time
+            lastError = event.message
+        case .hook:
+            // A hook event with a non-zero exit code marks hook-failed; a clean re-run clears it.
+            if let code = event.exitCode { hookFailed = code != 0 }
+        case .probe, .sinkWritten, .verified, .runStarted, .runFinished:
+            break
+        }
+    }
+
+    public static func fold(_ events: some Sequence<AuditEvent>) -> [String: JobHistory] {
+        var histories: [String: JobHistory] = [:]
+        for event in events {
+            guard let job = event.job else { continue }
+            histories[job, default: JobHistory()].apply(event)
+        }
+        return histories
+    }
+}

@@ -1,0 +1,23 @@
+// The one function that derives a job's state from its history and its schedule
+// decision. `plan`, `run`, `audit report` and the metrics all call it, so they agree.
+
+/// The state a report shows for a job, derived from its schedule decision and history.
+public enum JobState: String, Sendable, Hashable, CaseIterable, Codable {
+    case ok
+    case due
+    case overdue
+    case failing
+    case hookFailed = "hook-failed"
+    case needsRecovery = "needs-recovery"
+
+    /// Precedence: needs-recovery > hook-failed > failing > overdue > due > ok. A job that
+    /// is in the log but in no job file has no schedule (`decision` nil): it is never due.
+    public static func derive(history: JobHistory, decision: ScheduleDecision?) -> JobState {
+        if history.needsRecovery { return .needsRecovery }
+        if history.hookFailed { return .hookFailed }
+        if history.consecutiveFailures > 0 { return .failing }
+        if decision?.isOverdue == true { return .overdue }
+        if decision?.dueBySchedule == true { return .due }
+        return .ok
+    }
+}

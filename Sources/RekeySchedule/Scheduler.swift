@@ -1,0 +1,151 @@
+// When is a job due? One pure function of (job, history, now), shared by `plan`,
+// `run` and `audit report`, so all three always agree.
+
+import Crypto
+import Foundation
+import RekeyModel
+
+public struct ScheduleDecision: Sendable, Hashable {
+    public enum Reason: Sendable, Hashable {
+        case neverRotated
+        case ageReached(age: RekeyDuration, every: RekeyDuration)
+        case expiresSoon(remaining: RekeyDuration, renewBefore: RekeyDuration)
+        case expired
+        case notYetDue
+        case outsideWindow(TimeWindow)
+        case retryingAfterFailure(failures: Int, retryAt: Date)
+        case needsRecovery
+        case hooksPending
+        case forced
+    }
+
+    /// Rotate (or, with `hooksOnly`, re-run hooks) now.
+    public var isDue: Bool
+    /// A `hook-failed` job: the secret is delivered; only its hooks run again.
+    public var hooksOnly: Bool = false
+    public var reason: Reason
+    /// When the job becomes due next (window, jitter and failure backoff included).
+    public var nextDue: Date?
+    /// When the current key's rotation fell due; nil when never rotated or not yet due.
+    public var dueSince: Date?
+    /// Due by schedule (never rotated, age or expiry), even if a window or a failure
+    /// backoff holds the rotation back for now.
+    public var dueBySchedule: Bool = false
+    /// Due for longer than `grace`.
+    public var isOverdue: Bool = false
+
+    /// One line for people: `age 31d ≥ every 30d`.
+    public var explanation: String {
+        switch reason {
+        case .neverRotated: "never rotated"
+        case .ageReached(let age, let every): "age \(age.approximate) ≥ every \(every)"
+        case .expiresSoon(let remaining, let renewBefore):
+            "expires in \(remaining.approximate) ≤ renew_before \(renewBefore)"
+        case .expired: "expired"
+        case .notYetDue: "not due"
+        case .outsideWindow(let window): "due, outside window \(window)"
+        case .retryingAfterFailure(let failures, _):
+            "retrying after \(failures) failure\(failures == 1 ? "" : "s")"
+        case .needsRecovery: "needs recovery: run `rekey adopt`"
+        case .hooksPending: "hooks failed last time: re-running hooks only"
+        case .forced: "forced"
+        }
+    }
+}
+
+public enum Scheduler {
+    /// The failure backoff after `n` consecutive failures: 1 h × 2^(n−1), capped at 24 h.
+    public static func failureBackoff(failures n: Int) -> TimeInterval {
+        guard n > 0 else { return 0 }
+        return min(3600 * pow(2, Double(min(n - 1, 16))), 86_400)
+    }
+
+    /// The fixed offset in `0 ..< jitter` for this job, from a hash of its name.
+    public static func jitterOffset(jobName: String, jitter: RekeyDuration) -> TimeInterval {
+        guard jitter.seconds > 0 else { return 0 }
+        let digest = SHA256.hash(data: Data(jobName.utf8))
+        let value = digest.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        return TimeInterval(value % UInt64(jitter.seconds))
+    }
+
+    /// When rotation falls due for the current key, or nil when it has never been rotated.
+    static func dueAt(job: Job, history: JobHistory) -> (Date, ScheduleDecision.Reason)? {
+        guard let since = history.currentSince else { return nil }
+        var candidates: [(Date, ScheduleDecision.Reason)] = []
+        if let every = job.policy.every {
+            let at = since + every.timeInterval + jitterOffset(jobName: job.name, jitter: job.policy.jitter)
+            candidates.append((at, .ageReached(age: .init(seconds: 0), every: every)))
+        }
+        if let expiry = history.expiry {
+            if let renewBefore = job.policy.renewBefore {
+                candidates.append(
+                    (
+                        expiry - renewBefore.timeInterval,
+                        .expiresSoon(remaining: .init(seconds: 0), renewBefore: renewBefore)
+                    ))
+            }
+            candidates.append((expiry, .expired))
+        }
+        return candidates.min { $0.0 < $1.0 }
+    }
+
+    public static func decide(job: Job, history: JobHistory, now: Date, force: Bool = false) -> ScheduleDecision {
+        if history.needsRecovery {
+            return ScheduleDecision(isDue: false, reason: .needsRecovery)
+        }
+        if history.hookFailed {
+            return ScheduleDecision(isDue: true, hooksOnly: true, reason: .hooksPending, nextDue: now)
+        }
+        if force {
+            return ScheduleDecision(isDue: true, reason: .forced, nextDue: now, dueBySchedule: true)
+        }
+
+        var decision: ScheduleDecision
+        if let (at, reason) = dueAt(job: job, history: history) {
+            if at > now {
+                return ScheduleDecision(isDue: false, reason: .notYetDue, nextDue: opening(job, at))
+            }
+            decision = ScheduleDecision(
+                isDue: true, reason: filled(reason, job, history, now), nextDue: now, dueSince: at, dueBySchedule: true)
+            decision.isOverdue = now.timeIntervalSince(at) > job.policy.grace.timeInterval
+        } else {
+            decision = ScheduleDecision(isDue: true, reason: .neverRotated, nextDue: now, dueBySchedule: true)
+        }
+
+        if history.consecutiveFailures > 0, let lastFailure = history.lastFailure {
+            let retryAt = lastFailure + failureBackoff(failures: history.consecutiveFailures)
+            if retryAt > now {
+                decision.isDue = false
+                decision.reason = .retryingAfterFailure(failures: history.consecutiveFailures, retryAt: retryAt)
+                decision.nextDue = opening(job, retryAt)
+                return decision
+            }
+        }
+        if let window = job.policy.window, !window.contains(now) {
+            decision.isDue = false
+            decision.reason = .outsideWindow(window)
+            decision.nextDue = window.nextOpening(atOrAfter: now)
+        }
+        return decision
+    }
+
+    private static func opening(_ job: Job, _ date: Date) -> Date {
+        job.policy.window?.nextOpening(atOrAfter: date) ?? date
+    }
+
+    private static func filled(_ reason: ScheduleDecision.Reason, _ job: Job, _ history: JobHistory, _ now: Date)
+        -> ScheduleDecision.Reason
+    {
+        switch reason {
+        case .ageReached(_, let every):
+            let age = now.timeIntervalSince(history.currentSince ?? now)
+            return .ageReached(age: .init(seconds: Int64(age)), every: every)
+        case .expiresSoon(_, let renewBefore):
+            let remaining = (history.expiry ?? now).timeIntervalSince(now)
+            return remaining <= 0
+                ? .expired : .expiresSoon(remaining: .init(seconds: Int64(remaining)), renewBefore: renewBefore)
+        default:
+            return reason
+        }
+    }
+}

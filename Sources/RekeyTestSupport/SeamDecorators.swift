@@ -1,0 +1,100 @@
+// Decorators around single seams of a `RunEnvironment`. The crashing ones make a seam
+// behave as if the process died at its k-th side effect (that effect and every later one
+// fail): wrapping the production seams, not rebuilding them, is how the crash tests cut a
+// rotation off at each of its steps in turn. The faulting ones fail chosen calls.
+
+import RekeyAudit
+import RekeyDelivery
+import RekeyEffects
+import RekeyModel
+
+/// Appends pass through the switch (a dead process commits nothing).
+public struct CrashingAuditLog: AuditLog {
+    public let inner: any AuditLog
+    public let crash: CrashSwitch
+
+    public init(inner: any AuditLog, crash: CrashSwitch) {
+        self.inner = inner
+        self.crash = crash
+    }
+
+    @discardableResult
+    public func append(_ event: AuditEvent) async throws -> AuditEvent {
+        try crash.effect("audit:\(event.step.rawValue)")
+        return try await inner.append(event)
+    }
+
+    public func historyEvents() async throws -> [AuditEvent] {
+        if crash.isDead { throw CrashSwitch.Crashed() }
+        return try await inner.historyEvents()
+    }
+
+    public func events(_ filter: AuditEventFilter) async throws -> [AuditEvent] { try await inner.events(filter) }
+}
+
+public struct CrashingSpool: SpoolStore {
+    let inner: any SpoolStore
+    let crash: CrashSwitch
+
+    public func write(_ secret: SpooledSecret) throws {
+        try crash.effect("spool-write")
+        try inner.write(secret)
+    }
+
+    public func all() throws -> [SpooledSecret] {
+        if crash.isDead { throw CrashSwitch.Crashed() }
+        return try inner.all()
+    }
+
+    public func remove(job: String) {
+        guard (try? crash.effect("spool-remove")) != nil else { return }
+        inner.remove(job: job)
+    }
+}
+
+public struct CrashingSinks: SinkWriter {
+    let inner: any SinkWriter
+    let crash: CrashSwitch
+
+    public func problems(for sinks: [SinkSpec]) -> [SinkProblem] { inner.problems(for: sinks) }
+
+    public func write(_ secret: Secret, to sink: SinkSpec) throws(SinkError) {
+        // A dead process writes nothing; the error it "reports" is never seen by anyone.
+        guard (try? crash.effect("sink:\(sink.id)")) != nil else {
+            throw .io(path: sink.path, step: .write, errno: 0)
+        }
+        try inner.write(secret, to: sink)
+    }
+}
+
+public struct CrashingHooks: HookExecutor {
+    let inner: any HookExecutor
+    let crash: CrashSwitch
+
+    public func problem(_ hook: HookSpec) -> HookProblem? { inner.problem(hook) }
+
+    public func run(_ hook: HookSpec, job: Job, extraEnvironment: [String: String]) async -> HookResult {
+        guard (try? crash.effect("hook")) != nil else {
+            return HookResult(succeeded: false, exitCode: nil, summary: "process died")
+        }
+        return await inner.run(hook, job: job, extraEnvironment: extraEnvironment)
+    }
+}
+
+/// Fails chosen sink writes with a chosen error (a full disk on one sink, say).
+public struct FaultingSinks: SinkWriter {
+    let inner: any SinkWriter
+    let fault: @Sendable (SinkSpec) -> SinkError?
+
+    public init(inner: any SinkWriter, fault: @escaping @Sendable (SinkSpec) -> SinkError?) {
+        self.inner = inner
+        self.fault = fault
+    }
+
+    public func problems(for sinks: [SinkSpec]) -> [SinkProblem] { inner.problems(for: sinks) }
+
+    public func write(_ secret: Secret, to sink: SinkSpec) throws(SinkError) {
+        if let error = fault(sink) { throw error }
+        try inner.write(secret, to: sink)
+    }
+}

@@ -1,0 +1,144 @@
+// One job's vendor call, with retries and the ambiguous-failure rules: a regenerate is
+// re-sent only after a 429, after a failure before its request head went out, or after
+// a probe shows the old key still works. Everything else that might have rotated the key
+// ends in `needsRecovery`, never in a blind retry and never in "success".
+
+import Foundation
+import RekeyModel
+
+/// One attempt, for the audit log (no secrets).
+public struct AttemptRecord: Sendable, Hashable {
+    public var attempt: Int
+    public var httpStatus: Int?
+    public var vendorErrorName: String?
+    public var vendorErrorID: String?
+    public var latencyMilliseconds: Int?
+    /// `issued`, or what failed and what rekey does next.
+    public var summary: String
+}
+
+public enum RotationCallOutcome: Sendable {
+    /// A new secret. `mustVerify`: an earlier attempt was ambiguous, so probe the new key.
+    case issued(IssuedSecret, attempts: Int, mustVerify: Bool)
+    /// Nothing changed at the vendor (as far as can be known); later runs retry.
+    case failed(String, attempts: Int, lastError: ProviderError?)
+    /// The vendor may hold a key nobody has: an operator must act (`rekey adopt`).
+    case needsRecovery(String, attempts: Int)
+}
+
+public struct RotationCall: Sendable {
+    public let provider: any Provider
+    public let jobName: String
+    public let settings: RetrySettings
+    public let clock: any RekeyClock
+    public let random: any RandomSource
+    public let settleDelay: Duration
+
+    public init(
+        provider: any Provider, jobName: String, settings: RetrySettings, clock: any RekeyClock,
+        random: any RandomSource, settleDelay: Duration = .seconds(2)
+    ) {
+        self.provider = provider
+        self.jobName = jobName
+        self.settings = settings
+        self.clock = clock
+        self.random = random
+        self.settleDelay = settleDelay
+    }
+
+    private func lostAnswerMessage(_ what: String) -> String {
+        "the vendor may have rotated the key but its answer was lost (\(what)); rekey will not guess. Get the current key from the vendor and \(NextStep.adopt(job: jobName))"
+    }
+
+    /// `probeSecret` is the current (old) key, probed after an ambiguous failure.
+    public func run(
+        current: ResolvedCredentials, probeSecret: Secret?, observe: @Sendable (AttemptRecord) async -> Void
+    ) async -> RotationCallOutcome {
+        let policy = RetryPolicy(settings: settings, random: random)
+        let deadline = clock.now() + settings.deadline.seconds
+        var attempt = 0
+        var afterAmbiguous = false
+        while true {
+            attempt += 1
+            let started = clock.now()
+            do {
+                // The last attempt gets only what is left of the overall deadline.
+                let remaining = Duration.milliseconds(Int64(max(0.001, deadline.timeIntervalSince(started)) * 1000))
+                let issued = try await provider.issue(current: current, timeout: min(settings.timeout, remaining))
+                await observe(
+                    AttemptRecord(
+                        attempt: attempt, httpStatus: 200,
+                        latencyMilliseconds: Int(clock.now().timeIntervalSince(started) * 1000), summary: "issued"))
+                return .issued(issued, attempts: attempt, mustVerify: afterAmbiguous)
+            } catch {
+                let failure =
+                    error as? ProviderError
+                    ?? ProviderError(
+                        vendor: provider.kind.rawValue, kind: .transport(.other), vendorMessage: "\(error)")
+                let verdict = FailureClassification.verdict(for: failure, idempotent: provider.isIdempotent)
+                var record = AttemptRecord(
+                    attempt: attempt, httpStatus: failure.status, vendorErrorName: failure.vendorErrorName,
+                    vendorErrorID: failure.vendorErrorID, latencyMilliseconds: failure.latencyMilliseconds,
+                    summary: "\(failure)")
+
+                if afterAmbiguous && failure.status == 401 {
+                    record.summary += "; rejected after an ambiguous attempt"
+                    await observe(record)
+                    return .needsRecovery(
+                        lostAnswerMessage("a retry after an unanswered attempt was rejected with 401"),
+                        attempts: attempt)
+                }
+                switch verdict {
+                case .fail:
+                    record.summary += "; not retried"
+                    await observe(record)
+                    return .failed("\(failure)", attempts: attempt, lastError: failure)
+
+                case .retry:
+                    guard attempt < settings.attempts else {
+                        record.summary += "; no attempts left"
+                        await observe(record)
+                        return .failed("\(failure) (after \(attempt) attempts)", attempts: attempt, lastError: failure)
+                    }
+                    let wait = policy.delay(afterAttempt: attempt, retryAfterSeconds: failure.retryAfterSeconds)
+                    guard clock.now() + wait.seconds < deadline else {
+                        record.summary += "; the next wait (\(wait)) passes the deadline"
+                        await observe(record)
+                        return .failed(
+                            "\(failure); gave up: waiting \(wait) more would pass the \(settings.deadline) deadline",
+                            attempts: attempt, lastError: failure)
+                    }
+                    record.summary += "; retrying in \(wait)"
+                    await observe(record)
+                    try? await clock.sleep(for: wait)
+
+                case .ambiguous:
+                    guard provider.canProbe, let probeSecret else {
+                        await observe(record)
+                        return .needsRecovery(lostAnswerMessage("\(failure)"), attempts: attempt)
+                    }
+                    record.summary += "; ambiguous: probing the old key"
+                    await observe(record)
+                    try? await clock.sleep(for: settleDelay)
+                    switch await provider.probe(probeSecret, timeout: settings.timeout) {
+                    case .works:
+                        // The vendor did not rotate: re-sending is safe, and the result gets verified.
+                        afterAmbiguous = true
+                        guard attempt < settings.attempts, clock.now() < deadline else {
+                            return .failed(
+                                "\(failure); the old key still works, so nothing changed (no attempts left)",
+                                attempts: attempt, lastError: failure)
+                        }
+                    case .dead:
+                        return .needsRecovery(
+                            lostAnswerMessage("\(failure); the old key is now rejected"), attempts: attempt)
+                    case .noAnswer(let why):
+                        return .needsRecovery(
+                            lostAnswerMessage("\(failure); the old key could not be checked: \(why)"), attempts: attempt
+                        )
+                    }
+                }
+            }
+        }
+    }
+}

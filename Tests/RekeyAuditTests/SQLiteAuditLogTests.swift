@@ -1,0 +1,188 @@
+import Foundation
+import GRDB
+import RekeyTestSupport
+import Testing
+
+@testable import RekeyAudit
+@testable import RekeyModel
+@testable import RekeySchedule
+
+@Suite struct SQLiteAuditLogTests {
+    static func event(_ step: AuditStep, job: String = "acme-prod", at seconds: Double = 0, fingerprint: String? = nil)
+        -> AuditEvent
+    {
+        var event = AuditEvent(
+            time: Date(timeIntervalSince1970: 1_800_000_000 + seconds), runID: "run-1", step: step, job: job,
+            tenant: "acme", env: "prod", provider: "questionpro.api-key", message: "\(step.rawValue) of \(job)")
+        event.newFingerprint = fingerprint
+        return event
+    }
+
+    struct Fixture {
+        let dir: TemporaryDirectory
+        let key = AuditKey(bytes: Array(repeating: 3, count: 32))
+        var db: String { dir.file("audit.sqlite") }
+        var head: String { dir.file("audit.head") }
+
+        init() throws { dir = try TemporaryDirectory() }
+
+        func store() throws -> SQLiteAuditLog { try SQLiteAuditLog(path: db, key: key, headPath: head) }
+
+        func sqlite(_ sql: String) throws -> (Int32, String) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+            process.arguments = [db, sql]
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = out
+            try process.run()
+            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, text)
+        }
+
+        func verify() throws -> VerifyResult { try AuditVerifier.verify(databasePath: db, key: key, headPath: head) }
+
+        func fill(_ count: Int) async throws {
+            let store = try store()
+            for index in 0..<count { try await store.append(SQLiteAuditLogTests.event(.attempt, at: Double(index))) }
+        }
+    }
+
+    @Test func appendsFormOneChainInPrivateFilesWithFullSync() async throws {
+        let f = try Fixture()
+        defer { f.dir.remove() }
+        let store = try f.store()
+        let first = try await store.append(Self.event(.intent))
+        let second = try await store.append(Self.event(.done))
+        #expect(first.sequence == 1 && second.sequence == 2)
+        #expect(second.prevHash == first.hash)
+        for path in [f.db, f.head] {
+            #expect((try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) == 0o600)
+        }
+        let pragmas = try await store.database.read { db in
+            (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA synchronous"))
+        }
+        #expect(pragmas.0 == "wal")
+        #expect(pragmas.1 == 2)
+        #expect(try f.verify() == .ok(count: 2))
+        #expect(try f.sqlite("PRAGMA integrity_check").1.trimmingCharacters(in: .whitespacesAndNewlines) == "ok")
+    }
+
+    @Test func updateAndDeleteAreRefused() async throws {
+        let f = try Fixture()
+        defer { f.dir.remove() }
+        try await f.fill(2)
+        #expect(try f.sqlite("UPDATE events SET message = 'x' WHERE seq = 1").0 != 0)
+        #expect(try f.sqlite("DELETE FROM events WHERE seq = 1").0 != 0)
+        #expect(try f.verify() == .ok(count: 2))
+    }
+
+    @Test func twoStoresWritingAtOnceLoseNothingAndKeepOneChain() async throws {
+        let f = try Fixture()
+        defer { f.dir.remove() }
+        let a = try f.store()
+        let b = try f.store()
+        await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<200 {
+                group.addTask { try await a.append(Self.event(.attempt, job: "a", at: Double(index))) }
+                group.addTask { try await b.append(Self.event(.attempt, job: "b", at: Double(index))) }
+            }
+        }
+        let all = try await a.events(AuditEventFilter())
+        #expect(all.count == 400)
+        #expect(all.map(\.sequence) == (1...400).map { Int64($0) })
+        #expect(try f.verify() == .ok(count: 400))
+    }
+
+    @Test func migrationsRunFromEmptyAndFromEveryOlderVersion() async throws {
+        for version in ["v1-events", "v2-append-only"] {
+            let f = try Fixture()
+            defer { f.dir.remove() }
+            let queue = try DatabaseQueue(path: f.db)
+            try AuditSchema.migrator.migrate(queue, upTo: version)
+            try await queue.write { db in
+                try db.execute(
+                    sql:
+                        "INSERT INTO events (seq, time, run, step, prev_hash, hash) VALUES (1, 0, 'old', 'baselined', '', 'x')"
+                )
+            }
+            try queue.close()
+            let store = try f.store()
+            let applied = try await store.database.read { db in try AuditSchema.migrator.appliedIdentifiers(db) }
+            #expect(applied == ["v1-events", "v2-append-only", "v3-expiry-index"])
+            #expect(try await store.events(AuditEventFilter()).count == 1)
+        }
+    }
+
+    @Test func verifyCatchesEveryKindOfTampering() async throws {
+        let cases: [(String, String, String)] = [
+            ("edited", "UPDATE events SET message = 'nothing happened' WHERE seq = 3", "changed"),
+            ("deleted", "DELETE FROM events WHERE seq = 3", "missing"),
+            (
+                "inserted",
+                "INSERT INTO events (seq, time, run, step, prev_hash, hash) VALUES (6, 0, 'x', 'done', 'forged', 'forged')",
+                "does not follow"
+            ),
+            (
+                "reordered",
+                "UPDATE events SET message = CASE seq WHEN 2 THEN (SELECT message FROM events WHERE seq = 3) ELSE (SELECT message FROM events WHERE seq = 2) END, hash = CASE seq WHEN 2 THEN (SELECT hash FROM events WHERE seq = 3) ELSE (SELECT hash FROM events WHERE seq = 2) END, prev_hash = CASE seq WHEN 2 THEN (SELECT prev_hash FROM events WHERE seq = 3) ELSE (SELECT prev_hash FROM events WHERE seq = 2) END WHERE seq IN (2, 3)",
+                "does not follow"
+            ),
+            ("truncated", "DELETE FROM events WHERE seq > 3", "truncated"),
+        ]
+        for (name, sql, expected) in cases {
+            let f = try Fixture()
+            defer { f.dir.remove() }
+            try await f.fill(5)
+            let (status, output) = try f.sqlite("DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete; " + sql)
+            #expect(status == 0, "\(name): \(output)")
+            let result = try f.verify()
+            #expect(!result.isOK, "\(name) went unnoticed")
+            #expect(result.description.contains(expected), "\(name): \(result)")
+        }
+    }
+
+    @Test func aHeadOneBehindTheDatabaseIsAcceptedAfterACrash() async throws {
+        let f = try Fixture()
+        defer { f.dir.remove() }
+        try await f.fill(3)
+        let headBefore = try String(contentsOfFile: f.head, encoding: .utf8)
+        try await f.store().append(Self.event(.done))
+        try headBefore.write(toFile: f.head, atomically: false, encoding: .utf8)
+        #expect(try f.verify() == .ok(count: 4))
+    }
+
+    @Test func historiesFromTheSubsetQueryEqualTheFoldOfEveryEvent() async throws {
+        let f = try Fixture()
+        defer { f.dir.remove() }
+        let store = try f.store()
+        let random = SeededRandomSource(seed: 42)
+        let steps: [AuditStep] = [
+            .intent, .attempt, .issued, .sinkWritten, .verified, .done, .failed, .needsRecovery, .hook, .adopted,
+            .recovered, .baselined, .probe,
+        ]
+        for index in 0..<1500 {
+            var event = Self.event(
+                steps[Int(random.nextUnit() * Double(steps.count))], job: "job-\(Int(random.nextUnit() * 7))",
+                at: Double(index))
+            if random.nextUnit() < 0.3 { event.newFingerprint = "fp\(index)" }
+            if random.nextUnit() < 0.2 { event.expiry = Date(timeIntervalSince1970: 1_900_000_000 + Double(index)) }
+            if event.step == .hook { event.exitCode = random.nextUnit() < 0.5 ? 0 : 1 }
+            try await store.append(event)
+        }
+        let all = try await store.events(AuditEventFilter())
+        #expect(try await store.histories() == JobHistory.fold(all))
+    }
+
+    @Test func aReadOnlyStoreReadsWhileAnotherWrites() async throws {
+        let f = try Fixture()
+        defer { f.dir.remove() }
+        try await f.fill(1)
+        let reader = try SQLiteAuditReader(path: f.db)
+        let writer = try f.store()
+        try await writer.append(Self.event(.done))
+        #expect(try await reader.events(AuditEventFilter()).count == 2)
+        // A reader has no `append`: the type says it cannot write.
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+import RekeyDelivery
+import RekeyModel
+import RekeyRunner
+import RekeyTestSupport
+import Testing
+
+@Suite struct SpoolTests {
+    @Test func aSpooledSecretReadsBackAndItsFileIs0600() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let spool = LocalSpool(directory: dir.path)
+        let issued = Date(timeIntervalSince1970: 1_800_000_000)
+        try spool.write(
+            SpooledSecret(
+                job: "acme-prod", secret: Secret("s3cr3t"), fingerprint: "abcd", issuedAt: issued, expiry: nil))
+        let back = try #require(try spool.read(job: "acme-prod"))
+        #expect(back.secret.revealed == "s3cr3t")
+        #expect(back.fingerprint == "abcd")
+        #expect(back.issuedAt == issued)
+        let attributes = try FileManager.default.attributesOfItem(atPath: dir.file("acme-prod.json"))
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+    }
+
+    @Test func allSkipsTempFilesAndRemoveDeletesTheEntry() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let spool = LocalSpool(directory: dir.path)
+        try spool.write(SpooledSecret(job: "a", secret: Secret("x"), fingerprint: "1", issuedAt: Date(), expiry: nil))
+        try dir.write(".a.json.tmp-123", "partial")
+        #expect(try spool.all().map(\.job) == ["a"])
+        spool.remove(job: "a")
+        #expect(try spool.all().isEmpty)
+    }
+
+    @Test func aCorruptEntryIsAnErrorThatNeverShowsItsContent() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try dir.write("broken.json", "{\"secret\": \"leaky-value\"")
+        let spool = LocalSpool(directory: dir.path)
+        #expect {
+            _ = try spool.all()
+        } throws: { error in
+            !"\(error)".contains("leaky-value")
+        }
+    }
+}

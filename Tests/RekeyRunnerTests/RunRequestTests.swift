@@ -1,0 +1,107 @@
+import Foundation
+import RekeyConfig
+import RekeyJobFiles
+import RekeyModel
+import RekeyTestSupport
+import Testing
+
+@testable import RekeyRunner
+
+/// The rules `rekey run` applies before it rotates anything, as the executable relies on
+/// them: invalid files, unknown `--job` names, defaults, the splay.
+@Suite struct RunRequestTests {
+    struct Fixture {
+        let dir: TemporaryDirectory
+        let workspace: Workspace
+
+        init(jobs: [String: String], config: String? = nil) throws {
+            dir = try TemporaryDirectory()
+            for (name, text) in jobs { try dir.write("jobs/\(name)", text) }
+            if let config { try dir.write("rekey.yaml", config) }
+            workspace = try Workspace.open(
+                SharedPathOptions(),
+                resolver: PathResolver(
+                    environment: [:], currentDirectory: dir.path, isRoot: false, homeDirectory: dir.path))
+        }
+
+        var loaded: JobLoadResult { get throws { try workspace.loadJobs() } }
+    }
+
+    static let valid = """
+        name: acme-prod
+        tenant: acme
+        env: prod
+        provider: {kind: questionpro.api-key, datacenter: com, organization_id: "1"}
+        credentials: {api_key: {sink: app}}
+        policy: {every: 30d}
+        sinks: [{id: app, kind: file, path: app.key}]
+
+        """
+    static let invalid = "name: broken\ntenant: acme\n"
+
+    @Test func invalidJobFilesStopTheRunUnlessSkipInvalidIsGiven() throws {
+        let f = try Fixture(jobs: ["a.yaml": Self.valid, "b.yaml": Self.invalid])
+        defer { f.dir.remove() }
+        let loaded = try f.loaded
+        #expect(throws: RunError.self) { try RunRequest().options(for: loaded, workspace: f.workspace) }
+        do {
+            _ = try RunRequest().options(for: loaded, workspace: f.workspace)
+        } catch {
+            #expect(error.exitStatus == .invalidJobFiles)
+        }
+        var skipping = RunRequest()
+        skipping.skipInvalid = true
+        #expect(try skipping.options(for: loaded, workspace: f.workspace).filter == JobFilter())
+    }
+
+    @Test func anUnknownJobNameIsAUsageErrorNamingIt() throws {
+        let f = try Fixture(jobs: ["a.yaml": Self.valid])
+        defer { f.dir.remove() }
+        var request = RunRequest()
+        request.filter = JobFilter(names: ["acme-prod", "acme-prd"])
+        let loaded = try f.loaded
+        do {
+            _ = try request.options(for: loaded, workspace: f.workspace)
+            Issue.record("an unknown job name passed")
+        } catch {
+            #expect(error.exitStatus == .usage)
+            #expect(error.description.contains("acme-prd"))
+            #expect(!error.description.contains("acme-prod,"))
+        }
+    }
+
+    @Test func concurrencyComesFromTheFlagElseRekeyYAMLElseFour() throws {
+        let plain = try Fixture(jobs: ["a.yaml": Self.valid])
+        defer { plain.dir.remove() }
+        #expect(try RunRequest().options(for: try plain.loaded, workspace: plain.workspace).concurrency == 4)
+        let configured = try Fixture(jobs: ["a.yaml": Self.valid], config: "concurrency: 9\n")
+        defer { configured.dir.remove() }
+        #expect(try RunRequest().options(for: try configured.loaded, workspace: configured.workspace).concurrency == 9)
+        var request = RunRequest()
+        request.concurrency = 2
+        #expect(try request.options(for: try configured.loaded, workspace: configured.workspace).concurrency == 2)
+    }
+
+    @Test func theSplayIsDrawnFromTheRandomSourceAndSkippedAtATerminal() {
+        var request = RunRequest()
+        #expect(request.splayDelay(random: SeededRandomSource(seed: 1), stdinIsTerminal: false) == .zero)
+        request.splay = .hours(1)
+        let first = request.splayDelay(random: SeededRandomSource(seed: 1), stdinIsTerminal: false)
+        #expect(first == request.splayDelay(random: SeededRandomSource(seed: 1), stdinIsTerminal: false))
+        #expect(first > .zero && first < .seconds(3600))
+        #expect(request.splayDelay(random: SeededRandomSource(seed: 1), stdinIsTerminal: true) == .zero)
+    }
+
+    @Test func aDryRunCreatesNoStateAndWritesNothing() async throws {
+        let f = try Fixture(jobs: ["a.yaml": Self.valid])
+        defer { f.dir.remove() }
+        try f.dir.write("jobs/app.key", "current-key")
+        var request = RunRequest()
+        request.dryRun = true
+        let summary = try await request.run(
+            workspace: f.workspace, loaded: try f.loaded, stopRequested: { nil }, progress: { _ in }, log: { _ in },
+            clock: ManualClock(), random: SeededRandomSource(seed: 1), stdinIsTerminal: true)
+        #expect(summary.outcomes.map(\.kind) == [.planned])
+        #expect(!FileManager.default.fileExists(atPath: f.workspace.paths.stateDirectory))
+    }
+}
