@@ -2,6 +2,7 @@
 // Reads history only; never calls a vendor.
 
 import Foundation
+import RekeyAudit
 import RekeyModel
 import RekeySchedule
 
@@ -20,6 +21,21 @@ public struct PlanEntry: Sendable, Hashable, Codable {
 }
 
 public enum Plan {
+    public enum Format: String, Sendable, CaseIterable {
+        case table, json
+    }
+
+    /// `rekey plan`: `jobs` planned at `now` against the log at `databasePath` (read-only;
+    /// a missing log means nothing was rotated yet), rendered in `format`.
+    public static func render(jobs: [Job], databasePath: String, now: Date, format: Format) async throws -> String {
+        let histories = try await SQLiteAuditReader.openIfPresent(path: databasePath).histories()
+        let entries = build(jobs: jobs, histories: histories, now: now)
+        switch format {
+        case .table: return table(entries, now: now)
+        case .json: return try json(entries)
+        }
+    }
+
     public static func build(jobs: [Job], histories: [String: JobHistory], now: Date, force: Bool = false)
         -> [PlanEntry]
     {

@@ -36,9 +36,9 @@ public struct CrashingSpool: SpoolStore {
     let inner: any SpoolStore
     let crash: CrashSwitch
 
-    public func write(_ secret: SpooledSecret) throws {
+    public func write(_ secret: SpooledSecret) async throws {
         try crash.effect("spool-write")
-        try inner.write(secret)
+        try await inner.write(secret)
     }
 
     public func all() throws -> [SpooledSecret] {
@@ -46,9 +46,9 @@ public struct CrashingSpool: SpoolStore {
         return try inner.all()
     }
 
-    public func remove(job: String) {
+    public func remove(job: String) async {
         guard (try? crash.effect("spool-remove")) != nil else { return }
-        inner.remove(job: job)
+        await inner.remove(job: job)
     }
 }
 
@@ -56,14 +56,14 @@ public struct CrashingSinks: SinkWriter {
     let inner: any SinkWriter
     let crash: CrashSwitch
 
-    public func problems(for sinks: [SinkSpec]) -> [SinkProblem] { inner.problems(for: sinks) }
+    public func problems(for sinks: [SinkSpec]) async -> [SinkProblem] { await inner.problems(for: sinks) }
 
-    public func write(_ secret: Secret, to sink: SinkSpec) throws(SinkError) {
+    public func write(_ secret: Secret, to sink: SinkSpec) async throws(SinkError) {
         // A dead process writes nothing; the error it "reports" is never seen by anyone.
         guard (try? crash.effect("sink:\(sink.id)")) != nil else {
             throw .io(path: sink.path, step: .write, errno: 0)
         }
-        try inner.write(secret, to: sink)
+        try await inner.write(secret, to: sink)
     }
 }
 
@@ -91,10 +91,10 @@ public struct FaultingSinks: SinkWriter {
         self.fault = fault
     }
 
-    public func problems(for sinks: [SinkSpec]) -> [SinkProblem] { inner.problems(for: sinks) }
+    public func problems(for sinks: [SinkSpec]) async -> [SinkProblem] { await inner.problems(for: sinks) }
 
-    public func write(_ secret: Secret, to sink: SinkSpec) throws(SinkError) {
+    public func write(_ secret: Secret, to sink: SinkSpec) async throws(SinkError) {
         if let error = fault(sink) { throw error }
-        try inner.write(secret, to: sink)
+        try await inner.write(secret, to: sink)
     }
 }

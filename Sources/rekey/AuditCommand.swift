@@ -71,29 +71,22 @@ struct AuditReportCommand: AsyncParsableCommand {
         _ = try Self.time(until, now: Date())
     }
 
+    func query(now: Date) throws -> AuditQuery {
+        var query = AuditQuery()
+        (query.filter.since, query.filter.until) = (try Self.time(since, now: now), try Self.time(until, now: now))
+        (query.filter.tenant, query.filter.env, query.filter.jobs) = (tenant, env, jobNames)
+        (query.filter.states, query.events, query.format, query.failOn) = (Set(state), events, format, Set(failOn))
+        return query
+    }
+
     func run() async throws {
         let now = Date()
         let workspace = try shared.workspace()
         let jobs = (try? workspace.loadJobs())?.jobs ?? []
-        let store = try SQLiteAuditReader.openIfPresent(path: workspace.paths.database)
-        var filter = AuditReportFilter()
-        filter.since = try Self.time(since, now: now)
-        filter.until = try Self.time(until, now: now)
-        filter.tenant = tenant
-        filter.env = env
-        filter.jobs = jobNames
-        filter.states = Set(state)
-        if events {
-            var eventFilter = AuditEventFilter(since: filter.since, until: filter.until, tenant: tenant, env: env)
-            if !jobNames.isEmpty { eventFilter.jobs = Set(jobNames) }
-            Console.out(try AuditEventListing.render(try await store.events(eventFilter), format: format))
-            return
-        }
-        let report = try await AuditReport.build(jobs: jobs, store: store, filter: filter, now: now)
-        Console.out(try report.render(format))
-        if !failOn.isEmpty, report.contains(anyOf: Set(failOn)) {
-            throw ExitCode(ExitStatus.jobFailed.rawValue)
-        }
+        let (text, failing) = try await query(now: now).run(
+            jobs: jobs, databasePath: workspace.paths.database, now: now)
+        Console.out(text)
+        if failing { throw ExitCode(ExitStatus.jobFailed.rawValue) }
     }
 }
 

@@ -22,7 +22,7 @@ struct PlanCommand: AsyncParsableCommand {
     var now: String?
 
     @Option(help: "Output format.")
-    var format: OutputFormat = .table
+    var format: Plan.Format = .table
 
     func validate() throws {
         if let now, Timestamps.parse(now) == nil {
@@ -34,7 +34,7 @@ struct PlanCommand: AsyncParsableCommand {
         let workspace = try shared.workspace()
         let loaded = try shared.loadJobs(workspace)
         if loaded.hasErrors {
-            for diagnostic in loaded.diagnostics { Console.error(diagnostic.description) }
+            printDiagnostics(loaded)
             Console.error("rekey: \(loaded.errorCount) error(s) in job files; fix them (see `rekey validate`)")
             throw ExitCode(ExitStatus.invalidJobFiles.rawValue)
         }
@@ -43,12 +43,11 @@ struct PlanCommand: AsyncParsableCommand {
         guard unknown.isEmpty else {
             throw ValidationError("no job named \(unknown.joined(separator: ", ")) in \(workspace.paths.jobs)")
         }
-        let at = now.flatMap(Timestamps.parse) ?? Date()
-        let histories = try await SQLiteAuditReader.openIfPresent(path: workspace.paths.database).histories()
-        let entries = Plan.build(jobs: loaded.jobs.filter(filter.matches), histories: histories, now: at)
-        switch format {
-        case .table: Console.out(Plan.table(entries, now: at))
-        case .json: Console.out(try Plan.json(entries))
-        }
+        Console.out(
+            try await Plan.render(
+                jobs: loaded.jobs.filter(filter.matches), databasePath: workspace.paths.database,
+                now: now.flatMap(Timestamps.parse) ?? Date(), format: format))
     }
 }
+
+extension Plan.Format: ExpressibleByArgument {}

@@ -1,4 +1,4 @@
-// The `rekey` executable: argument parsing and printing only; RekeyKit does the work.
+// The `rekey` executable: argument parsing and printing only; the library targets do the work.
 
 import ArgumentParser
 import RekeyModel

@@ -6,12 +6,12 @@ import RekeyTestSupport
 import Testing
 
 @Suite struct SpoolTests {
-    @Test func aSpooledSecretReadsBackAndItsFileIs0600() throws {
+    @Test func aSpooledSecretReadsBackAndItsFileIs0600() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let spool = LocalSpool(directory: dir.path)
         let issued = Date(timeIntervalSince1970: 1_800_000_000)
-        try spool.write(
+        try await spool.write(
             SpooledSecret(
                 job: "acme-prod", secret: Secret("s3cr3t"), fingerprint: "abcd", issuedAt: issued, expiry: nil))
         let back = try #require(try spool.read(job: "acme-prod"))
@@ -22,18 +22,19 @@ import Testing
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
     }
 
-    @Test func allSkipsTempFilesAndRemoveDeletesTheEntry() throws {
+    @Test func allSkipsTempFilesAndRemoveDeletesTheEntry() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let spool = LocalSpool(directory: dir.path)
-        try spool.write(SpooledSecret(job: "a", secret: Secret("x"), fingerprint: "1", issuedAt: Date(), expiry: nil))
+        try await spool.write(
+            SpooledSecret(job: "a", secret: Secret("x"), fingerprint: "1", issuedAt: Date(), expiry: nil))
         try dir.write(".a.json.tmp-123", "partial")
         #expect(try spool.all().map(\.job) == ["a"])
-        spool.remove(job: "a")
+        await spool.remove(job: "a")
         #expect(try spool.all().isEmpty)
     }
 
-    @Test func aCorruptEntryIsAnErrorThatNeverShowsItsContent() throws {
+    @Test func aCorruptEntryIsAnErrorThatNeverShowsItsContent() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         try dir.write("broken.json", "{\"secret\": \"leaky-value\"")

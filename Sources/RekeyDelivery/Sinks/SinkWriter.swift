@@ -6,9 +6,9 @@ import RekeyModel
 
 public protocol SinkWriter: Sendable {
     /// Every problem of every sink; empty means all can be written.
-    func problems(for sinks: [SinkSpec]) -> [SinkProblem]
+    func problems(for sinks: [SinkSpec]) async -> [SinkProblem]
     /// Writes `secret` to `sink`, atomically and durably.
-    func write(_ secret: Secret, to sink: SinkSpec) throws(SinkError)
+    func write(_ secret: Secret, to sink: SinkSpec) async throws(SinkError)
 }
 
 public struct LocalSinkWriter: SinkWriter {
@@ -20,11 +20,14 @@ public struct LocalSinkWriter: SinkWriter {
         self.writer = writer
     }
 
-    public func problems(for sinks: [SinkSpec]) -> [SinkProblem] {
-        preflight.problems(for: sinks)
+    /// Probes every sink (a temp file created and fsynced), off the task pool.
+    public func problems(for sinks: [SinkSpec]) async -> [SinkProblem] {
+        await BlockingIO.run { [preflight] in preflight.problems(for: sinks) }
     }
 
-    public func write(_ secret: Secret, to sink: SinkSpec) throws(SinkError) {
-        try sink.makeSink(writer: writer).write(secret)
+    /// Writes durably (fsync, rename, directory fsync; a directory lock for env files),
+    /// off the task pool.
+    public func write(_ secret: Secret, to sink: SinkSpec) async throws(SinkError) {
+        try await BlockingIO.run { [writer] () throws(SinkError) in try sink.makeSink(writer: writer).write(secret) }
     }
 }

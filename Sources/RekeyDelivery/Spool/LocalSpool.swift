@@ -40,17 +40,25 @@ public struct LocalSpool: SpoolStore {
     /// Job names are plain (validated), so the file name is the job name.
     func path(for job: String) -> String { "\(directory)/\(job).json" }
 
-    public func write(_ spooled: SpooledSecret) throws {
+    /// Durable before it returns (fsync of the file and its directory, off the task pool).
+    public func write(_ spooled: SpooledSecret) async throws {
+        try await BlockingIO.run { () throws(SpoolError) in try writeNow(spooled) }
+    }
+
+    func writeNow(_ spooled: SpooledSecret) throws(SpoolError) {
         let entry = Entry(
             job: spooled.job, secret: spooled.secret.revealed, fingerprint: spooled.fingerprint,
             issuedAt: spooled.issuedAt, expiry: spooled.expiry)
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .millisecondsSince1970
-        let data = try encoder.encode(entry)
+        // A struct of strings and dates always encodes; the guard keeps the error typed.
+        guard let data = try? encoder.encode(entry) else {
+            throw .write(path(for: spooled.job), .io(path: path(for: spooled.job), step: .write, errno: EINVAL))
+        }
         do {
             _ = try writer.replaceContents(of: path(for: spooled.job), with: Array(data), newFile: NewFileAttributes())
         } catch {
-            throw SpoolError.write(path(for: spooled.job), error)
+            throw .write(path(for: spooled.job), error)
         }
     }
 
@@ -75,8 +83,11 @@ public struct LocalSpool: SpoolStore {
         }
     }
 
-    public func remove(job: String) {
-        _ = unlink(path(for: job))
-        DurableFileWriter.syncParentDirectory(of: path(for: job))
+    public func remove(job: String) async {
+        let path = path(for: job)
+        await BlockingIO.run {
+            _ = unlink(path)
+            DurableFileWriter.syncParentDirectory(of: path)
+        }
     }
 }

@@ -7,9 +7,9 @@ import RekeyModel
 public protocol SpoolStore: Sendable {
     /// Stores `secret` durably (it survives a crash the moment this returns), replacing
     /// any earlier entry of the same job.
-    func write(_ secret: SpooledSecret) throws
+    func write(_ secret: SpooledSecret) async throws
     /// Every entry, oldest job name first.
     func all() throws -> [SpooledSecret]
     /// Removes the job's entry (best effort: a leftover entry is recovered, never lost).
-    func remove(job: String)
+    func remove(job: String) async
 }

@@ -42,7 +42,7 @@ public struct Adoption: Sendable {
         guard let lease = environment.leases.tryClaim(job) else { throw .locked(job.name) }
         defer { lease.release() }
 
-        let problems = environment.sinks.problems(for: job.sinks)
+        let problems = await environment.sinks.problems(for: job.sinks)
         guard problems.isEmpty else { throw .preflight(problems.map(PreflightProblem.sink)) }
         let provider = environment.vendors.provider(for: job)
         if verify, provider.canProbe, await provider.probe(secret, timeout: job.policy.retry.timeout) == .dead {
@@ -52,7 +52,7 @@ public struct Adoption: Sendable {
             job: job.name, secret: secret, fingerprint: environment.fingerprint(secret),
             issuedAt: environment.clock.now(), expiry: nil)
         do {
-            try environment.spool.write(spooled)
+            try await environment.spool.write(spooled)
         } catch {
             throw .spool("\(error)")
         }

@@ -19,7 +19,7 @@ struct DeliveryStage: Sendable {
         var failures: [String] = []
         for sink in job.sinks {
             do {
-                try environment.sinks.write(spooled.secret, to: sink)
+                try await environment.sinks.write(spooled.secret, to: sink)
                 await journal.sinkWritten(sink, fingerprint: spooled.fingerprint)
             } catch let error where error.needsRecovery {
                 return .failure(.sinkCannotCarry(job: job.name, sinkID: sink.id, error))

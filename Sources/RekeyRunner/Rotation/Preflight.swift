@@ -10,8 +10,8 @@ struct Preflight: Sendable {
     let job: Job
 
     /// The job's current credentials, or every problem found.
-    func check() -> Result<ResolvedCredentials, RotationReason> {
-        var problems = environment.sinks.problems(for: job.sinks).map(PreflightProblem.sink)
+    func check() async -> Result<ResolvedCredentials, RotationReason> {
+        var problems = await environment.sinks.problems(for: job.sinks).map(PreflightProblem.sink)
         for hook in job.hooks {
             if let problem = environment.hooks.problem(hook) { problems.append(.hook(problem)) }
         }

@@ -65,14 +65,14 @@ public struct Recovery: Sendable {
         let recorded = history.latestFingerprint == entry.fingerprint
         if !recorded, let at = history.latestFingerprintAt, at >= entry.issuedAt {
             // A newer secret was issued or adopted after this one was spooled: it is stale.
-            environment.spool.remove(job: job.name)
+            await environment.spool.remove(job: job.name)
             environment.log("job '\(job.name)': discarded a stale spooled secret (a newer one is recorded)")
             return JobOutcome(job, .recovered, message: "discarded a stale spooled secret (a newer one is recorded)")
         }
         if recorded, history.doneFingerprint == entry.fingerprint {
             // Delivered and done; only the hooks (and removing the spool) were left.
             let failure = await procedure.runHooks()
-            environment.spool.remove(job: job.name)
+            await environment.spool.remove(job: job.name)
             return JobOutcome(job, failure == nil ? .hooksRerun : .hookFailed, message: failure?.description)
         }
         if !recorded {

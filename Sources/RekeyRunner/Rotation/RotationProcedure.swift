@@ -34,7 +34,7 @@ struct RotationProcedure: Sendable {
         }
 
         let credentials: ResolvedCredentials
-        switch Preflight(environment: environment, job: job).check() {
+        switch await Preflight(environment: environment, job: job).check() {
         case .failure(let reason):
             if dryRun { return outcome(reason.outcome, reason.description) }
             return await stopped(reason)
@@ -82,7 +82,7 @@ struct RotationProcedure: Sendable {
         }
         await journal.done(fingerprint: spooled.fingerprint, expiry: spooled.expiry)
         let hookFailure = await runHooks()
-        environment.spool.remove(job: job.name)
+        await environment.spool.remove(job: job.name)
         return hookFailure
     }
 

@@ -16,7 +16,7 @@ struct SpoolStage: Sendable {
             job: job.name, secret: issued.secret, fingerprint: environment.fingerprint(issued.secret),
             issuedAt: environment.clock.now(), expiry: issued.expiry)
         do {
-            try environment.spool.write(spooled)
+            try await environment.spool.write(spooled)
         } catch {
             // The vendor issued a key rekey could not keep: the old one may be dead already.
             return .failure(.spoolFailed(job: job.name, "\(error)"))
