@@ -70,11 +70,13 @@ let package = Package(
         ),
         // Sinks, their preflight, and the spool.
         .target(name: "RekeyDelivery", dependencies: ["RekeyModel"]),
-        // Hooks, locks, the state directory, stop signals.
+        // prctl and friends, which Swift cannot call (variadic C).
+        .target(name: "CRekeySystem"),
+        // Hooks, locks, the state directory, stop signals, process hardening.
         .target(
             name: "RekeyEffects",
             dependencies: [
-                "RekeyModel", "RekeyDelivery",
+                "RekeyModel", "RekeyDelivery", "CRekeySystem",
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "SystemPackage", package: "swift-system"),

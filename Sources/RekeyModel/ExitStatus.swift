@@ -14,6 +14,20 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     case noJobs = 66
     /// Another run holds the lock.
     case lockHeld = 75
+    /// Stopped by SIGHUP (a lost terminal or ssh session) after finishing in-flight work.
+    case hangUp = 129
+    /// Stopped by SIGINT after finishing in-flight work.
     case interrupted = 130
+    /// Stopped by SIGTERM after finishing in-flight work.
     case terminated = 143
+
+    /// The name of the signal a stop status stands for (`SIGTERM`), nil for other statuses.
+    public var signalName: String? {
+        switch self {
+        case .hangUp: "SIGHUP"
+        case .interrupted: "SIGINT"
+        case .terminated: "SIGTERM"
+        default: nil
+        }
+    }
 }

@@ -26,7 +26,7 @@ extension RunSummary {
         if let stoppedBy {
             let notStarted = outcomes.filter { $0.kind == .notStarted }.map(\.job)
             lines.append(
-                "stopped by \(stoppedBy == .interrupted ? "SIGINT" : "SIGTERM") after finishing in-flight work"
+                "stopped by \(stoppedBy.signalName ?? "a signal") after finishing in-flight work"
                     + (notStarted.isEmpty ? "" : "; not started: \(notStarted.joined(separator: ", "))"))
         }
         if !problemsOnly || exitStatus != .ok {

@@ -34,6 +34,7 @@ public final class FakeVendor: Sendable {
 
     public var validKey: String { state.withLock { $0.validKey } }
     public var regenerateCount: Int { state.withLock { $0.regenerates } }
+    public var probeCount: Int { state.withLock { $0.probes } }
 
     /// Faults applied to the next regenerate calls, in order.
     public func inject(_ faults: [Fault]) {

@@ -1,9 +1,9 @@
 // The `rekey` executable: argument parsing and printing only; the library targets do the work.
 
 import ArgumentParser
+import RekeyEffects
 import RekeyModel
 
-@main
 struct Rekey: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rekey",
@@ -17,7 +17,7 @@ struct Rekey: AsyncParsableCommand {
             Start with `rekey demo`: it runs everything against a built-in vendor sandbox.
 
             Exit codes: 0 ok or nothing due, 1 a job failed, 2 a job needs recovery, 64 usage, \
-            65 invalid job files, 66 no jobs found, 75 lock held, 130/143 stopped by SIGINT/SIGTERM.
+            65 invalid job files, 66 no jobs found, 75 lock held, 129/130/143 stopped by SIGHUP/SIGINT/SIGTERM.
             """,
         version: RekeyVersion.current,
         subcommands: [
@@ -25,4 +25,13 @@ struct Rekey: AsyncParsableCommand {
             AdoptCommand.self, BaselineCommand.self, DemoCommand.self, SandboxCommand.self,
         ]
     )
+}
+
+/// The entry point: harden the process before anything reads a secret, then parse.
+@main
+enum RekeyMain {
+    static func main() async {
+        if let problem = ProcessHardening.apply() { Console.error("rekey: warning: \(problem)") }
+        await Rekey.main()
+    }
 }

@@ -120,7 +120,7 @@ func trapStopSignals(grace: RekeyDuration) async -> (StopSignal, Task<Void, Neve
     let stop = StopSignal()
     let signals = await stop.trap { status in
         Console.error(
-            "rekey: \(status == .interrupted ? "SIGINT" : "SIGTERM"): starting no new job; finishing in-flight rotations (up to \(grace))"
+            "rekey: \(status.signalName ?? "signal"): starting no new job; finishing in-flight rotations (up to \(grace))"
         )
         Task {
             try? await Task.sleep(for: grace.duration)

@@ -104,4 +104,23 @@ import Testing
         #expect(summary.outcomes.map(\.kind) == [.planned])
         #expect(!FileManager.default.fileExists(atPath: f.workspace.paths.stateDirectory))
     }
+
+    @Test func aGraceShorterThanTheLongestAttemptTimeoutPlusFifteenSecondsIsRefused() throws {
+        let f = try Fixture(jobs: [
+            "a.yaml": Self.valid.replacingOccurrences(of: "{every: 30d}", with: "{every: 30d, retry: {timeout: 20s}}")
+        ])
+        defer { f.dir.remove() }
+        var request = RunRequest()
+        request.grace = RekeyDuration(seconds: 30)
+        let loaded = try f.loaded
+        do {
+            _ = try request.options(for: loaded, workspace: f.workspace)
+            Issue.record("--grace 30s passed with a 20s attempt timeout")
+        } catch {
+            #expect(error.exitStatus == .usage)
+            #expect(error.description.contains("at least 35s"))
+        }
+        request.grace = RekeyDuration(seconds: 35)
+        #expect(throws: Never.self) { try request.options(for: loaded, workspace: f.workspace) }
+    }
 }

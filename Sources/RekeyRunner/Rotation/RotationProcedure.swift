@@ -92,11 +92,11 @@ struct RotationProcedure: Sendable {
     }
 
     /// Records why the job stopped: a `failed` or `needs-recovery` row (a failed hook has
-    /// its own `hook` row).
+    /// its own `hook` row; a job a stop kept from starting changed nothing and records nothing).
     func record(_ reason: RotationReason) async {
         switch reason.outcome {
         case .needsRecovery: await journal.needsRecovery(reason)
-        case .hookFailed: break
+        case .hookFailed, .notStarted: break
         default: await journal.failed(reason)
         }
     }

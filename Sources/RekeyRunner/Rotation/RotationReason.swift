@@ -29,6 +29,8 @@ public enum RotationReason: Error, Sendable, CustomStringConvertible {
     case currentKeyUnchecked(String)
     /// The write-ahead row could not be written, so no vendor call started.
     case intentNotRecorded
+    /// A stop (SIGTERM, SIGINT, SIGHUP) arrived before the vendor call; nothing was sent.
+    case stopRequested
     /// The vendor refused or failed, and nothing changed there as far as can be known.
     case vendorFailed(String)
     /// The vendor may hold a key nobody has (the message says why and the way out).
@@ -57,6 +59,7 @@ public enum RotationReason: Error, Sendable, CustomStringConvertible {
         case .answerLost, .spoolFailed, .sinkCannotCarry, .newKeyRejected, .interruptedRegenerateLost:
             .needsRecovery
         case .hookFailed: .hookFailed
+        case .stopRequested: .notStarted
         }
     }
 
@@ -70,6 +73,8 @@ public enum RotationReason: Error, Sendable, CustomStringConvertible {
             "could not check the current key before regenerating (\(why)); nothing was changed, the next run retries"
         case .intentNotRecorded:
             "could not write the audit intent row; nothing was changed"
+        case .stopRequested:
+            "a stop was requested before the vendor call; nothing was changed, the next run rotates it"
         case .vendorFailed(let message), .answerLost(let message):
             message
         case .spoolFailed(let job, let why):

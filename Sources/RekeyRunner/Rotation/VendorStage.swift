@@ -27,6 +27,8 @@ struct VendorStage: Sendable {
             case .noAnswer(let why): return .stopped(.currentKeyUnchecked(why), attempts: 0)
             }
         }
+        // A stop that arrived during preflight or the probe: nothing was sent, so nothing starts.
+        if environment.stopRequested() != nil { return .stopped(.stopRequested, attempts: 0) }
         guard await journal.intent(oldFingerprint: oldFingerprint) else {
             return .stopped(.intentNotRecorded, attempts: 0)
         }

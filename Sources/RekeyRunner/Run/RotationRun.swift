@@ -20,6 +20,8 @@ public struct RotationRun: Sendable {
         stopRequested: @escaping @Sendable () -> ExitStatus? = { nil },
         progress: @escaping @Sendable (JobOutcome) -> Void = { _ in }
     ) {
+        var environment = environment
+        environment.stopRequested = stopRequested
         self.environment = environment
         self.run = run
         self.options = options

@@ -31,6 +31,9 @@ public struct RunEnvironment: Sendable {
     public var log: @Sendable (String) -> Void
     /// Releases what the environment opened (the HTTP client).
     public var close: @Sendable () async -> Void
+    /// The signal's exit status once SIGTERM, SIGINT or SIGHUP arrived: from then on no
+    /// new intent and no new attempt of a regenerate starts.
+    public var stopRequested: @Sendable () -> ExitStatus? = { nil }
 
     public init(
         clock: any RekeyClock, random: any RandomSource, audit: any AuditLog, auditKey: AuditKey,
@@ -62,7 +65,7 @@ public struct RunEnvironment: Sendable {
     func rotationCall(_ provider: any Provider, _ job: Job) -> RotationCall {
         RotationCall(
             provider: provider, jobName: job.name, settings: job.policy.retry, clock: clock, random: random,
-            settleDelay: settleDelay)
+            settleDelay: settleDelay, stopRequested: { [stopRequested] in stopRequested() != nil })
     }
 }
 

@@ -9,6 +9,8 @@ public enum RunError: Error, LocalizedError, CustomStringConvertible {
     case invalidJobFiles(count: Int)
     /// `--job` named jobs that no job file defines.
     case unknownJobs([String], jobsDirectory: String)
+    /// `--grace` is shorter than a job's per-attempt timeout plus the time to deliver.
+    case graceTooShort(grace: RekeyDuration, job: String, timeout: Duration, allowance: Duration)
     /// Another scheduled run holds the run lock.
     case lockHeld(String)
     /// The state directory or the audit log cannot be opened.
@@ -19,7 +21,7 @@ public enum RunError: Error, LocalizedError, CustomStringConvertible {
     public var exitStatus: ExitStatus {
         switch self {
         case .invalidJobFiles: .invalidJobFiles
-        case .unknownJobs: .usage
+        case .unknownJobs, .graceTooShort: .usage
         case .lockHeld: .lockHeld
         case .state: .jobFailed
         case .stoppedBeforeStart(let status): status
@@ -32,6 +34,8 @@ public enum RunError: Error, LocalizedError, CustomStringConvertible {
             "\(count) error(s) in job files; nothing was rotated (fix them, or pass --skip-invalid)"
         case .unknownJobs(let names, let directory):
             "no job named \(names.joined(separator: ", ")) in \(directory)"
+        case .graceTooShort(let grace, let job, let timeout, let allowance):
+            "--grace \(grace) is too short: job '\(job)' may wait \(timeout) for a vendor answer after a stop, and delivering it needs \(allowance) more; pass --grace of at least \(RekeyDuration(seconds: Int64((timeout + allowance).seconds.rounded(.up)))) (and keep systemd's TimeoutStopSec / Kubernetes' terminationGracePeriodSeconds 30 s above it)"
         case .lockHeld(let path):
             "another scheduled rekey run is in progress (lock \(path)); this one exits. Use --wait to wait for it"
         case .state(let error): "\(error)"

@@ -30,12 +30,24 @@ public struct RunRequest: Sendable {
 
     public init() {}
 
+    /// What `--grace` must leave, beyond the longest per-attempt timeout, to spool and deliver.
+    public static let deliveryAllowance: Duration = .seconds(15)
+
     /// The jobs this run looks at and how: refuses invalid job files (unless
     /// `skipInvalid`) and `--job` names no job file defines.
     public func options(for loaded: JobLoadResult, workspace: Workspace) throws(RunError) -> RunOptions {
         if loaded.hasErrors && !skipInvalid { throw .invalidJobFiles(count: loaded.errorCount) }
         let unknown = filter.unknownNames(in: loaded.jobs)
         guard unknown.isEmpty else { throw .unknownJobs(unknown, jobsDirectory: workspace.paths.jobs) }
+        // After a stop, an attempt already sent is awaited up to its timeout, then spooled and
+        // delivered: the grace must leave room for both, or its timer would cut a regenerate off.
+        if let slowest = loaded.jobs.max(by: { $0.policy.retry.timeout < $1.policy.retry.timeout }),
+            grace.duration < slowest.policy.retry.timeout + Self.deliveryAllowance
+        {
+            throw .graceTooShort(
+                grace: grace, job: slowest.name, timeout: slowest.policy.retry.timeout,
+                allowance: Self.deliveryAllowance)
+        }
         var options = RunOptions()
         options.filter = filter
         options.force = force

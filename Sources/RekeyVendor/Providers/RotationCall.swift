@@ -33,10 +33,14 @@ public struct RotationCall: Sendable {
     public let clock: any RekeyClock
     public let random: any RandomSource
     public let settleDelay: Duration
+    /// True once the process was asked to stop: no further attempt of a non-idempotent
+    /// call starts (an attempt already sent is still awaited and its answer kept).
+    public let stopRequested: @Sendable () -> Bool
 
     public init(
         provider: any Provider, jobName: String, settings: RetrySettings, clock: any RekeyClock,
-        random: any RandomSource, settleDelay: Duration = .seconds(2)
+        random: any RandomSource, settleDelay: Duration = .seconds(2),
+        stopRequested: @escaping @Sendable () -> Bool = { false }
     ) {
         self.provider = provider
         self.jobName = jobName
@@ -44,6 +48,7 @@ public struct RotationCall: Sendable {
         self.clock = clock
         self.random = random
         self.settleDelay = settleDelay
+        self.stopRequested = stopRequested
     }
 
     private func lostAnswerMessage(_ what: String) -> String {
@@ -59,6 +64,11 @@ public struct RotationCall: Sendable {
         var attempt = 0
         var afterAmbiguous = false
         while true {
+            if attempt > 0, !provider.isIdempotent, stopRequested() {
+                return .failed(
+                    "a stop was requested, so rekey sent no further regenerate; the vendor answered every attempt it was sent, so nothing changed",
+                    attempts: attempt, lastError: nil)
+            }
             attempt += 1
             let started = clock.now()
             do {
