@@ -14,8 +14,9 @@ public struct AuditEventFilter: Sendable, Hashable {
 
     public init(
         since: Date? = nil, until: Date? = nil, jobs: Set<String>? = nil, tenant: String? = nil, env: String? = nil,
-        limit: Int? = nil
+        steps: Set<AuditStep>? = nil, limit: Int? = nil
     ) {
+        self.steps = steps
         self.since = since
         self.until = until
         self.jobs = jobs

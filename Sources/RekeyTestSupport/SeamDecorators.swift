@@ -41,7 +41,7 @@ public struct CrashingSpool: SpoolStore {
         try await inner.write(secret)
     }
 
-    public func all() throws -> [SpooledSecret] {
+    public func all() throws -> SpoolContents {
         if crash.isDead { throw CrashSwitch.Crashed() }
         return try inner.all()
     }

@@ -29,20 +29,25 @@ import Testing
         try await spool.write(
             SpooledSecret(job: "a", secret: Secret("x"), fingerprint: "1", issuedAt: Date(), expiry: nil))
         try dir.write(".a.json.tmp-123", "partial")
-        #expect(try spool.all().map(\.job) == ["a"])
+        #expect(try spool.all().entries.map(\.job) == ["a"])
         await spool.remove(job: "a")
-        #expect(try spool.all().isEmpty)
+        #expect(try spool.all().entries.isEmpty)
     }
 
-    @Test func aCorruptEntryIsAnErrorThatNeverShowsItsContent() async throws {
+    /// One undecodable entry must not hide the others from recovery: it is reported (never
+    /// with its content) and set aside, and the good entries are still returned.
+    @Test func aCorruptEntryIsSetAsideAndReportedWithoutItsContentAndTheOthersStillRead() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         try dir.write("broken.json", "{\"secret\": \"leaky-value\"")
         let spool = LocalSpool(directory: dir.path)
-        #expect {
-            _ = try spool.all()
-        } throws: { error in
-            !"\(error)".contains("leaky-value")
-        }
+        try await spool.write(
+            SpooledSecret(job: "good", secret: Secret("x"), fingerprint: "1", issuedAt: Date(), expiry: nil))
+        let contents = try spool.all()
+        #expect(contents.entries.map(\.job) == ["good"])
+        #expect(contents.unreadable.map(\.job) == ["broken"])
+        #expect(!contents.unreadable.contains { $0.problem.contains("leaky-value") })
+        #expect(FileManager.default.fileExists(atPath: dir.file("broken.json.unreadable")))
+        #expect(try spool.all().unreadable.isEmpty)
     }
 }

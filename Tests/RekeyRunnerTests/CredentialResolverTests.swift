@@ -20,6 +20,18 @@ import Testing
         #expect(resolved["api_key"]?.revealed == "k-123")
     }
 
+    /// A FIFO planted at a credential path must be refused at once, not read: reading one
+    /// blocks until a writer appears, while the run holds its lock.
+    @Test(.timeLimit(.minutes(1))) func aFIFOAsAFileCredentialIsRefusedWithoutBlocking() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        #expect(mkfifo(dir.file("key"), 0o600) == 0)
+        let error = #expect(throws: CredentialError.self) {
+            try CredentialResolver(environment: [:]).resolve(job(.file(dir.file("key"))))
+        }
+        #expect(error?.description.contains("not a regular file") == true)
+    }
+
     @Test func anUnsetVariableIsNamedButNoValueIsShown() {
         let error = #expect(throws: CredentialError.self) {
             try CredentialResolver(environment: ["OTHER": "k-123"]).resolve(job(.env("QP_ACME_KEY")))

@@ -106,14 +106,19 @@ enum SinkPath {
 
     /// Reads a whole file, refusing more than `limit` bytes (a credential or env file is small;
     /// a wrong path to a huge file must not eat memory).
+    /// Opens without blocking and refuses anything but a regular file: a FIFO planted at a
+    /// credential or sink path would otherwise block the run forever while it holds its lock.
     static func readBytes(_ path: String, limit: Int) throws(SinkError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else {
             let code = errno
             if code == ENOENT { throw .fileMissing(path: path) }
             throw SinkError.from(errno: code, path: path, step: .read)
         }
         defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw SinkError.from(errno: errno, path: path, step: .read) }
+        guard info.st_mode & S_IFMT == S_IFREG else { throw .notARegularFile(path: path) }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 16 * 1024)
         while true {

@@ -13,7 +13,7 @@ public enum SpoolError: Error, LocalizedError, CustomStringConvertible {
         switch self {
         case .write(let path, let error): "cannot write the spool file \(path): \(error)"
         case .unreadable(let path, let why):
-            "the spool file \(path) cannot be read (\(why)); it is left in place for an operator"
+            "the spool file \(path) cannot be read (\(why))"
         }
     }
 
@@ -75,12 +75,24 @@ public struct LocalSpool: SpoolStore {
             expiry: entry.expiry)
     }
 
-    /// Every entry; temp files of an interrupted write are skipped.
-    public func all() throws -> [SpooledSecret] {
+    /// Every entry; temp files of an interrupted write are skipped. An entry that cannot be
+    /// decoded is renamed to `<job>.json.unreadable` (kept for an operator, skipped from then
+    /// on) and reported, and the others are still returned.
+    public func all() throws -> SpoolContents {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        return try names.filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.sorted().compactMap { name in
-            try read(job: String(name.dropLast(5)))
+        var contents = SpoolContents()
+        for name in names.filter({ $0.hasSuffix(".json") && !$0.hasPrefix(".") }).sorted() {
+            let job = String(name.dropLast(5))
+            do {
+                if let entry = try read(job: job) { contents.entries.append(entry) }
+            } catch {
+                let aside = path(for: job) + ".unreadable"
+                let moved = rename(path(for: job), aside) == 0
+                contents.unreadable.append(
+                    (job, "\(error)" + (moved ? "; it was set aside as \(aside)" : "; it could not be set aside")))
+            }
         }
+        return contents
     }
 
     public func remove(job: String) async {

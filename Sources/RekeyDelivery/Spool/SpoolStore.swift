@@ -8,8 +8,22 @@ public protocol SpoolStore: Sendable {
     /// Stores `secret` durably (it survives a crash the moment this returns), replacing
     /// any earlier entry of the same job.
     func write(_ secret: SpooledSecret) async throws
-    /// Every entry, oldest job name first.
-    func all() throws -> [SpooledSecret]
+    /// Every entry (by job name) and every entry that cannot be read; one bad entry never
+    /// hides the others.
+    func all() throws -> SpoolContents
     /// Removes the job's entry (best effort: a leftover entry is recovered, never lost).
     func remove(job: String) async
+}
+
+/// What the spool holds.
+public struct SpoolContents: Sendable {
+    public var entries: [SpooledSecret]
+    /// Entries that cannot be decoded, by job name: each was set aside (renamed, never
+    /// deleted) for an operator, with the reason.
+    public var unreadable: [(job: String, problem: String)]
+
+    public init(entries: [SpooledSecret] = [], unreadable: [(job: String, problem: String)] = []) {
+        self.entries = entries
+        self.unreadable = unreadable
+    }
 }

@@ -7,6 +7,7 @@
 //   may hold a key nobody has: needs-recovery; no answer → ask again next run.
 
 import Foundation
+import RekeyAudit
 import RekeyDelivery
 import RekeyModel
 import RekeySchedule
@@ -25,21 +26,35 @@ public struct Recovery: Sendable {
     public func recoverAll(jobs: [Job]) async -> [JobOutcome] {
         var outcomes: [JobOutcome] = []
         var spooledJobs = Set<String>()
+        let contents: SpoolContents
         do {
-            for entry in try environment.spool.all() {
-                spooledJobs.insert(entry.job)
-                guard let job = jobs.first(where: { $0.name == entry.job }) else {
-                    environment.log(
-                        "the spool holds a secret for job '\(entry.job)', which no job file defines; it is kept — restore the job file, then run `rekey recover`"
-                    )
-                    continue
-                }
-                if let outcome = await claimed(job, { history in await recover(entry, job: job, history: history) }) {
-                    outcomes.append(outcome)
-                }
-            }
+            contents = try environment.spool.all()
         } catch {
             environment.log("cannot read the spool: \(error)")
+            contents = SpoolContents()
+        }
+        for (name, problem) in contents.unreadable {
+            spooledJobs.insert(name)
+            guard let job = jobs.first(where: { $0.name == name }) else {
+                environment.log(
+                    "the spool entry of job '\(name)', which no job file defines, cannot be read: \(problem)")
+                continue
+            }
+            let reason = RotationReason.spoolUnreadable(job: name, problem)
+            await JobJournal(environment: environment, run: run, job: job).needsRecovery(reason)
+            outcomes.append(JobOutcome(job, reason.outcome, message: reason.description))
+        }
+        for entry in contents.entries {
+            spooledJobs.insert(entry.job)
+            guard let job = jobs.first(where: { $0.name == entry.job }) else {
+                environment.log(
+                    "the spool holds a secret for job '\(entry.job)', which no job file defines; it is kept — restore the job file, then run `rekey recover`"
+                )
+                continue
+            }
+            if let outcome = await claimed(job, { history in await recover(entry, job: job, history: history) }) {
+                outcomes.append(outcome)
+            }
         }
         let histories = (try? await environment.audit.histories()) ?? [:]
         for job in jobs where !spooledJobs.contains(job.name) && histories[job.name]?.openIntent == true {
@@ -62,9 +77,22 @@ public struct Recovery: Sendable {
 
     func recover(_ entry: SpooledSecret, job: Job, history: JobHistory) async -> JobOutcome {
         let procedure = RotationProcedure(environment: environment, run: run, job: job)
-        let recorded = history.latestFingerprint == entry.fingerprint
-        if !recorded, let at = history.latestFingerprintAt, at >= entry.issuedAt {
-            // A newer secret was issued or adopted after this one was spooled: it is stale.
+        // Stale or not is decided by the chain's order and fingerprints, never by clocks
+        // (a clock stepped back must not make the only copy of a key look old).
+        let keys =
+            (try? await environment.audit.events(
+                AuditEventFilter(jobs: [job.name], steps: [.issued, .adopted, .recovered])))
+        guard let keys else {
+            return JobOutcome(
+                job, .failed, message: "cannot read the audit log to check the spooled secret; it is kept")
+        }
+        let recorded = keys.contains { $0.newFingerprint == entry.fingerprint }
+        if let position = keys.lastIndex(where: { $0.newFingerprint == entry.fingerprint }),
+            keys[(position + 1)...].contains(where: {
+                $0.newFingerprint != nil && $0.newFingerprint != entry.fingerprint
+            })
+        {
+            // The log records a newer secret after this one: it is stale.
             await environment.spool.remove(job: job.name)
             environment.log("job '\(job.name)': discarded a stale spooled secret (a newer one is recorded)")
             return JobOutcome(job, .recovered, message: "discarded a stale spooled secret (a newer one is recorded)")

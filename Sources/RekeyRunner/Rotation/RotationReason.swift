@@ -45,6 +45,8 @@ public enum RotationReason: Error, Sendable, CustomStringConvertible {
     case newKeyRejected(job: String)
     /// Delivered, but a hook failed; the next run re-runs the hooks.
     case hookFailed(index: Int, program: String, summary: String)
+    /// The job's spool entry cannot be read: the secret it held may be the only copy.
+    case spoolUnreadable(job: String, String)
     /// A run stopped during a regenerate and the old key is now dead.
     case interruptedRegenerateLost(job: String)
     /// A run stopped during a regenerate and the old key could not be checked.
@@ -56,7 +58,8 @@ public enum RotationReason: Error, Sendable, CustomStringConvertible {
         case .preflight, .currentKeyRejected, .currentKeyUnchecked, .intentNotRecorded, .vendorFailed,
             .notDeliveredEverywhere, .interruptedRegenerateUnchecked:
             .failed
-        case .answerLost, .spoolFailed, .sinkCannotCarry, .newKeyRejected, .interruptedRegenerateLost:
+        case .answerLost, .spoolFailed, .sinkCannotCarry, .newKeyRejected, .interruptedRegenerateLost,
+            .spoolUnreadable:
             .needsRecovery
         case .hookFailed: .hookFailed
         case .stopRequested: .notStarted
@@ -87,6 +90,8 @@ public enum RotationReason: Error, Sendable, CustomStringConvertible {
             "the new secret was delivered but the vendor rejects it (401); the vendor may hold another key: \(NextStep.adopt(job: job)) with a working key"
         case .hookFailed(let index, let program, let summary):
             "hook \(index + 1) (\(program)) \(summary); the secret is delivered, the next run re-runs the hooks"
+        case .spoolUnreadable(let job, let problem):
+            "a secret an interrupted run spooled cannot be read (\(problem)); if the vendor holds a key no sink has, get it from the vendor and \(NextStep.adopt(job: job))"
         case .interruptedRegenerateLost(let job):
             "an earlier run stopped while a regenerate was in flight and the old key is now rejected: the vendor issued a new key whose answer was lost. Get the current key from the vendor and \(NextStep.adopt(job: job))"
         case .interruptedRegenerateUnchecked(let why):
