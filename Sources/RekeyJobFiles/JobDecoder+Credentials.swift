@@ -26,9 +26,11 @@ extension JobDecoder {
                 reader.error(credentialsMap, "'credentials' needs '\(key)' for '\(kind.rawValue)'")
                 continue
             }
-            if let reference = decodeReference(valueNode, key: key, sinks: sinks) {
-                references[key] = reference
+            guard let reference = decodeReference(valueNode, key: key, sinks: sinks) else { continue }
+            if key == kind.replacedCredentialKey, !canReceiveNewKey(reference, valueNode, key: key, kind, sinks) {
+                continue
             }
+            references[key] = reference
         }
         return references
     }
