@@ -10,25 +10,28 @@ extension JobDecoder {
         .qrveyComposerToken: ["kind", "base_url", "user_id", "app_id", "client_id", "expires_in", "path", "fields"],
     ]
 
-    package mutating func decodeProvider(_ node: YAMLNode) -> ProviderSpec? {
+    /// The provider's kind (when it names a known one) and its spec (when every field is valid).
+    package mutating func decodeProvider(_ node: YAMLNode) -> (kind: ProviderKind?, spec: ProviderSpec?) {
         guard node.entries != nil else {
             reader.error(node, "'provider' must be a mapping, found \(node.typeName)")
-            return nil
+            return (nil, nil)
         }
         let kinds = ProviderKind.allCases.map(\.rawValue)
-        guard let kindText = reader.string(node, "kind", required: true, context: "'provider'") else { return nil }
+        guard let kindText = reader.string(node, "kind", required: true, context: "'provider'") else {
+            return (nil, nil)
+        }
         guard let kind = ProviderKind(rawValue: kindText) else {
             reader.error(
                 node["kind"]!, "unknown provider kind '\(kindText)'",
                 hint: Suggestion.hint(for: kindText, in: kinds) ?? "known kinds: \(kinds.joined(separator: ", "))")
-            return nil
+            return (nil, nil)
         }
         guard let map = reader.mapping(node, named: "provider '\(kind.rawValue)'", allowed: Self.providerKeys[kind]!)
-        else { return nil }
+        else { return (kind, nil) }
         switch kind {
-        case .questionProAPIKey: return decodeQuestionPro(map).map(ProviderSpec.questionPro)
-        case .qrveyAdminToken: return decodeQrveyAdmin(map).map(ProviderSpec.qrveyAdmin)
-        case .qrveyComposerToken: return decodeQrveyComposer(map).map(ProviderSpec.qrveyComposer)
+        case .questionProAPIKey: return (kind, decodeQuestionPro(map).map(ProviderSpec.questionPro))
+        case .qrveyAdminToken: return (kind, decodeQrveyAdmin(map).map(ProviderSpec.qrveyAdmin))
+        case .qrveyComposerToken: return (kind, decodeQrveyComposer(map).map(ProviderSpec.qrveyComposer))
         }
     }
 

@@ -41,18 +41,18 @@ package struct JobDecoder {
         let tenant = reader.string(map, "tenant", required: true, context: "a job")
         let env = reader.string(map, "env", required: true, context: "a job")
 
+        // The kind alone decides the credential keys and policy rules, so they are
+        // checked even when the rest of the provider block is broken.
+        var kind: ProviderKind?
         var provider: ProviderSpec?
         if let providerNode = map["provider"] {
-            provider = decodeProvider(providerNode)
+            (kind, provider) = decodeProvider(providerNode)
         } else {
             reader.error(map, "a job needs 'provider'", hint: "e.g. provider: {kind: questionpro.api-key, ...}")
         }
         let sinks = decodeSinks(map)
-        var credentials: [String: CredentialReference] = [:]
-        if let provider {
-            credentials = decodeCredentials(map, kind: provider.kind, sinks: sinks)
-        }
-        let policy = decodePolicy(map, kind: provider?.kind)
+        let credentials = decodeCredentials(map, kind: kind, sinks: sinks)
+        let policy = decodePolicy(map, kind: kind)
         let hooks = decodeHooks(map, key: "hooks")
         let onFailure = decodeHooks(map, key: "on_failure")
 
