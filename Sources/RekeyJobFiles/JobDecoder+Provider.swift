@@ -59,12 +59,33 @@ extension JobDecoder {
         let organization = reader.string(
             map, "organization_id", required: true, context: "provider 'questionpro.api-key'")
         let probe = reader.string(map, "probe_path", required: false, context: "")
-        if let probe, !probe.hasPrefix("/"), let node = map["probe_path"] {
-            reader.error(node, "'probe_path' must start with '/'")
+        if let probe, let node = map["probe_path"] {
+            if !probe.hasPrefix("/") {
+                reader.error(node, "'probe_path' must start with '/'")
+            } else if Self.isRegeneratePath(probe) {
+                reader.error(
+                    node,
+                    "'probe_path' is the regenerate endpoint: every probe would rotate the key and throw the new one away",
+                    hint: "leave probe_path out (the default lists one user), or name a read-only endpoint")
+            }
         }
         guard let base, let organization else { return nil }
         return QuestionProSpec(
             baseURL: base, organizationID: organization, probePath: probe ?? QuestionProSpec.defaultProbePath)
+    }
+
+    /// Whether `path` reaches QuestionPro's regenerate endpoint: compared without query
+    /// or fragment, percent-encoding, empty and dot segments and trailing slashes, ignoring case.
+    package static func isRegeneratePath(_ path: String) -> Bool {
+        func normalized(_ path: String) -> String {
+            let bare = String(path.prefix { $0 != "?" && $0 != "#" })
+            var segments: [Substring] = []
+            for segment in (bare.removingPercentEncoding ?? bare).split(separator: "/") where segment != "." {
+                if segment == ".." { _ = segments.popLast() } else { segments.append(segment) }
+            }
+            return "/" + segments.joined(separator: "/").lowercased()
+        }
+        return normalized(path) == normalized(QuestionProSpec.regeneratePath)
     }
 
     private mutating func decodeQrveyAdmin(_ map: YAMLNode) -> QrveyAdminSpec? {
