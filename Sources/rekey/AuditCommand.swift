@@ -86,11 +86,12 @@ struct AuditReportCommand: AsyncParsableCommand {
         if events {
             var eventFilter = AuditEventFilter(since: filter.since, until: filter.until, tenant: tenant, env: env)
             if !jobNames.isEmpty { eventFilter.jobs = Set(jobNames) }
-            Console.out(try AuditEventListing.render(try await store.events(eventFilter), format: format))
+            let listing = try AuditEventListing.render(try await store.events(eventFilter), format: format)
+            Console.out(listing, terminator: format.terminator)
             return
         }
         let report = try await AuditReport.build(jobs: jobs, store: store, filter: filter, now: now)
-        Console.out(try report.render(format))
+        Console.out(try report.render(format), terminator: format.terminator)
         if !failOn.isEmpty, report.contains(anyOf: Set(failOn)) {
             throw ExitCode(ExitStatus.jobFailed.rawValue)
         }
