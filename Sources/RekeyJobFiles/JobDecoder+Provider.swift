@@ -66,7 +66,7 @@ extension JobDecoder {
                 reader.error(
                     node,
                     "'probe_path' is the regenerate endpoint: every probe would rotate the key and throw the new one away",
-                    hint: "leave probe_path out (the default lists one user), or name a read-only endpoint")
+                    hint: "leave probe_path out for the default, which lists one user, or name a read-only endpoint")
             }
         }
         guard let base, let organization else { return nil }

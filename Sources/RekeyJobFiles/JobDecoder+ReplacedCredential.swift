@@ -14,7 +14,7 @@ extension JobDecoder {
     ) -> Bool {
         let sinkID = sinks.first?.id ?? "SINK_ID"
         let hint =
-            "write {sink: \(sinkID)} (any sink of this job), or {file: PATH} where PATH is also a 'file' sink of this job"
+            "write {sink: \(sinkID)}, or any other sink of this job, or {file: PATH} where PATH is also a 'file' sink of this job"
         switch reference {
         case .sink:
             return true

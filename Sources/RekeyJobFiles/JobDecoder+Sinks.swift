@@ -126,7 +126,7 @@ extension JobDecoder {
                 reader.error(
                     argvItems[0],
                     "the hook's program '\(argv[0])' must be an absolute path: hooks run from '/', not from rekey's working directory",
-                    hint: "write its full path, like /usr/bin/systemctl (`command -v NAME` prints it)")
+                    hint: "write its full path, like /usr/bin/systemctl; `command -v NAME` prints it")
                 continue
             }
             var timeout = Duration.seconds(60)
