@@ -119,6 +119,7 @@ let package = Package(
             name: "rekey-bench",
             dependencies: ["RekeyRunner", "RekeyReporting", "RekeySandbox", "RekeyTestSupport"]
         ),
+        .testTarget(name: "RekeyModelTests", dependencies: ["RekeyModel"]),
         .testTarget(name: "RekeyJobFilesTests", dependencies: ["RekeyJobFiles", "RekeyTestSupport"]),
         .testTarget(name: "RekeyConfigTests", dependencies: ["RekeyConfig", "RekeyTestSupport"]),
         .testTarget(name: "RekeyAuditTests", dependencies: ["RekeyAudit", "RekeyTestSupport"]),

@@ -7,9 +7,17 @@ import RekeyModel
 extension JobDecoder {
     package static let referenceKinds = ["env", "file", "sink"]
 
-    package mutating func decodeCredentials(_ map: YAMLNode, kind: ProviderKind, sinks: [SinkSpec])
+    /// The references of `kind`'s credential keys. With an unknown kind the keys cannot
+    /// be checked, but every reference still is (an inline secret is always reported).
+    package mutating func decodeCredentials(_ map: YAMLNode, kind: ProviderKind?, sinks: [SinkSpec])
         -> [String: CredentialReference]
     {
+        guard let kind else {
+            for entry in map["credentials"]?.entries ?? [] {
+                _ = decodeReference(entry.value, key: entry.key, sinks: sinks)
+            }
+            return [:]
+        }
         let required = kind.credentialKeys
         guard let node = map["credentials"] else {
             reader.error(
@@ -26,9 +34,11 @@ extension JobDecoder {
                 reader.error(credentialsMap, "'credentials' needs '\(key)' for '\(kind.rawValue)'")
                 continue
             }
-            if let reference = decodeReference(valueNode, key: key, sinks: sinks) {
-                references[key] = reference
+            guard let reference = decodeReference(valueNode, key: key, sinks: sinks) else { continue }
+            if key == kind.replacedCredentialKey, !canReceiveNewKey(reference, valueNode, key: key, kind, sinks) {
+                continue
             }
+            references[key] = reference
         }
         return references
     }

@@ -10,25 +10,28 @@ extension JobDecoder {
         .qrveyComposerToken: ["kind", "base_url", "user_id", "app_id", "client_id", "expires_in", "path", "fields"],
     ]
 
-    package mutating func decodeProvider(_ node: YAMLNode) -> ProviderSpec? {
+    /// The provider's kind (when it names a known one) and its spec (when every field is valid).
+    package mutating func decodeProvider(_ node: YAMLNode) -> (kind: ProviderKind?, spec: ProviderSpec?) {
         guard node.entries != nil else {
             reader.error(node, "'provider' must be a mapping, found \(node.typeName)")
-            return nil
+            return (nil, nil)
         }
         let kinds = ProviderKind.allCases.map(\.rawValue)
-        guard let kindText = reader.string(node, "kind", required: true, context: "'provider'") else { return nil }
+        guard let kindText = reader.string(node, "kind", required: true, context: "'provider'") else {
+            return (nil, nil)
+        }
         guard let kind = ProviderKind(rawValue: kindText) else {
             reader.error(
                 node["kind"]!, "unknown provider kind '\(kindText)'",
                 hint: Suggestion.hint(for: kindText, in: kinds) ?? "known kinds: \(kinds.joined(separator: ", "))")
-            return nil
+            return (nil, nil)
         }
         guard let map = reader.mapping(node, named: "provider '\(kind.rawValue)'", allowed: Self.providerKeys[kind]!)
-        else { return nil }
+        else { return (kind, nil) }
         switch kind {
-        case .questionProAPIKey: return decodeQuestionPro(map).map(ProviderSpec.questionPro)
-        case .qrveyAdminToken: return decodeQrveyAdmin(map).map(ProviderSpec.qrveyAdmin)
-        case .qrveyComposerToken: return decodeQrveyComposer(map).map(ProviderSpec.qrveyComposer)
+        case .questionProAPIKey: return (kind, decodeQuestionPro(map).map(ProviderSpec.questionPro))
+        case .qrveyAdminToken: return (kind, decodeQrveyAdmin(map).map(ProviderSpec.qrveyAdmin))
+        case .qrveyComposerToken: return (kind, decodeQrveyComposer(map).map(ProviderSpec.qrveyComposer))
         }
     }
 
@@ -56,12 +59,33 @@ extension JobDecoder {
         let organization = reader.string(
             map, "organization_id", required: true, context: "provider 'questionpro.api-key'")
         let probe = reader.string(map, "probe_path", required: false, context: "")
-        if let probe, !probe.hasPrefix("/"), let node = map["probe_path"] {
-            reader.error(node, "'probe_path' must start with '/'")
+        if let probe, let node = map["probe_path"] {
+            if !probe.hasPrefix("/") {
+                reader.error(node, "'probe_path' must start with '/'")
+            } else if Self.isRegeneratePath(probe) {
+                reader.error(
+                    node,
+                    "'probe_path' is the regenerate endpoint: every probe would rotate the key and throw the new one away",
+                    hint: "leave probe_path out for the default, which lists one user, or name a read-only endpoint")
+            }
         }
         guard let base, let organization else { return nil }
         return QuestionProSpec(
             baseURL: base, organizationID: organization, probePath: probe ?? QuestionProSpec.defaultProbePath)
+    }
+
+    /// Whether `path` reaches QuestionPro's regenerate endpoint: compared without query
+    /// or fragment, percent-encoding, empty and dot segments and trailing slashes, ignoring case.
+    package static func isRegeneratePath(_ path: String) -> Bool {
+        func normalized(_ path: String) -> String {
+            let bare = String(path.prefix { $0 != "?" && $0 != "#" })
+            var segments: [Substring] = []
+            for segment in (bare.removingPercentEncoding ?? bare).split(separator: "/") where segment != "." {
+                if segment == ".." { _ = segments.popLast() } else { segments.append(segment) }
+            }
+            return "/" + segments.joined(separator: "/").lowercased()
+        }
+        return normalized(path) == normalized(QuestionProSpec.regeneratePath)
     }
 
     private mutating func decodeQrveyAdmin(_ map: YAMLNode) -> QrveyAdminSpec? {

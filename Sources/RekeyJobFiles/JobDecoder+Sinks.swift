@@ -120,6 +120,15 @@ extension JobDecoder {
                 reader.error(argvNode, "every 'argv' entry must be a string")
                 continue
             }
+            // Hooks run from '/': a relative program found in rekey's working directory
+            // at validation would be missing after the key rotated.
+            guard argv[0].hasPrefix("/") else {
+                reader.error(
+                    argvItems[0],
+                    "the hook's program '\(argv[0])' must be an absolute path: hooks run from '/', not from rekey's working directory",
+                    hint: "write its full path, like /usr/bin/systemctl; `command -v NAME` prints it")
+                continue
+            }
             var timeout = Duration.seconds(60)
             if let value = reader.millisecondsDuration(hookMap, "timeout") { timeout = value }
             hooks.append(HookSpec(argv: argv, timeout: timeout))

@@ -38,21 +38,21 @@ package struct JobDecoder {
                 hint: "the name keys the job's history, so pick it once")
         }
         _ = reader.string(map, "description", required: false, context: "a job")
-        let tenant = reader.string(map, "tenant", required: true, context: "a job")
-        let env = reader.string(map, "env", required: true, context: "a job")
+        let tenant = plainName(map, "tenant")
+        let env = plainName(map, "env")
 
+        // The kind alone decides the credential keys and policy rules, so they are
+        // checked even when the rest of the provider block is broken.
+        var kind: ProviderKind?
         var provider: ProviderSpec?
         if let providerNode = map["provider"] {
-            provider = decodeProvider(providerNode)
+            (kind, provider) = decodeProvider(providerNode)
         } else {
             reader.error(map, "a job needs 'provider'", hint: "e.g. provider: {kind: questionpro.api-key, ...}")
         }
         let sinks = decodeSinks(map)
-        var credentials: [String: CredentialReference] = [:]
-        if let provider {
-            credentials = decodeCredentials(map, kind: provider.kind, sinks: sinks)
-        }
-        let policy = decodePolicy(map, kind: provider?.kind)
+        let credentials = decodeCredentials(map, kind: kind, sinks: sinks)
+        let policy = decodePolicy(map, kind: kind)
         let hooks = decodeHooks(map, key: "hooks")
         let onFailure = decodeHooks(map, key: "on_failure")
 
@@ -61,6 +61,21 @@ package struct JobDecoder {
         return Job(
             name: name, tenant: tenant, env: env, provider: provider, credentials: credentials, policy: policy,
             sinks: sinks, hooks: hooks, onFailure: onFailure, location: map.location)
+    }
+
+    /// `tenant` and `env` name the job in reports, metrics and CSV: held to the
+    /// job-name alphabet, so a control character cannot forge a row. The value is not
+    /// echoed, since it may hold exactly such characters.
+    private mutating func plainName(_ map: YAMLNode, _ key: String) -> String? {
+        guard let value = reader.string(map, key, required: true, context: "a job") else { return nil }
+        guard Self.isValidName(value) else {
+            reader.error(
+                map[key] ?? map,
+                "'\(key)' may hold only letters, digits, '.', '_' and '-' (at most 128, starting with a letter or digit)",
+                hint: "it names the job in reports, metrics and CSV; write it like acme or prod-eu")
+            return nil
+        }
+        return value
     }
 
     /// `https://…`, or `http://` to a loopback host (the sandbox, a local proxy).

@@ -114,7 +114,8 @@ public enum JobLoader {
         var problems: [Diagnostic] = []
         var names: [String: Job] = [:]
         var sources: [String: Job] = [:]
-        var targets: [String: (Job, SinkSpec)] = [:]
+        // Sinks by the file they really write (symlinks resolved), first seen first.
+        var files: [String: [(Job, SinkSpec)]] = [:]
         for job in jobs {
             if let other = names[job.name] {
                 problems.append(
@@ -137,18 +138,36 @@ public enum JobLoader {
                 }
             }
             for sink in job.sinks {
-                if let (other, otherSink) = targets[sink.target], other.location != job.location {
-                    problems.append(
-                        Diagnostic(
-                            .error, sink.location,
-                            "sink '\(sink.id)' of job '\(job.name)' writes \(sink.target), as does sink '\(otherSink.id)' of job '\(other.name)' at \(otherSink.location)"
-                        ))
+                let file = ResolvedPath.resolve(sink.path)
+                let clash = files[file]?.first { other, otherSink in
+                    other.location != job.location && sharesTarget(sink, otherSink)
+                }
+                if let (other, otherSink) = clash {
+                    problems.append(sharedTarget(sink, of: job, file: file, with: otherSink, of: other))
                 } else {
-                    targets[sink.target] = (job, sink)
+                    files[file, default: []].append((job, sink))
                 }
             }
         }
         return problems
+    }
+
+    /// Two sinks of one file overwrite each other unless both are env-file sinks of
+    /// different keys (each replaces only its own line).
+    static func sharesTarget(_ sink: SinkSpec, _ other: SinkSpec) -> Bool {
+        sink.kind == .file || other.kind == .file || sink.key == other.key
+    }
+
+    static func sharedTarget(_ sink: SinkSpec, of job: Job, file: String, with other: SinkSpec, of otherJob: Job)
+        -> Diagnostic
+    {
+        var message =
+            "sink '\(sink.id)' of job '\(job.name)' writes \(sink.target), as does sink '\(other.id)' of job '\(otherJob.name)' at \(other.location)"
+        if sink.path != other.path { message += "; both are \(file) once symlinks are resolved" }
+        if sink.kind != other.kind { message += "; a file sink replaces the whole file" }
+        return Diagnostic(
+            .error, sink.location, message,
+            hint: "one file (and key) belongs to one job: each would overwrite the other's key")
     }
 }
 

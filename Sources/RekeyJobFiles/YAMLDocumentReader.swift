@@ -45,6 +45,8 @@ package struct YAMLDocumentReader {
                 ]
             )
         }
+        // Editors on Windows save UTF-8 with a byte-order mark, which the parser refuses.
+        let data = data.starts(with: [0xEF, 0xBB, 0xBF]) ? Data(data.dropFirst(3)) : data
         if data.contains(0) {
             return (nil, [Diagnostic(.error, start, "the file is binary (it contains NUL bytes), not YAML")])
         }
@@ -85,6 +87,8 @@ package struct YAMLDocumentReader {
             var message = "invalid YAML: \(problem)"
             if let context { message += " \(context.text)" }
             return Diagnostic(.error, SourceLocation(file: file, line: mark.line, column: mark.column), message)
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return YAMLDuplicateKey.diagnostic(keys: duplicates, first: context.mark, in: context.text, file: file)
         case .reader(let problem, _, _, _):
             return Diagnostic(.error, SourceLocation(file: file, line: 1, column: 1), "invalid YAML: \(problem)")
         default:

@@ -94,6 +94,8 @@ public enum ProviderSpec: Sendable, Hashable {
 public struct QuestionProSpec: Sendable, Hashable {
     public static let datacenters = ["com", "eu", "ca", "sg", "au", "ae"]
     public static let defaultProbePath = "/a/api/v2/organizations/{organization_id}/users?page=1&perPage=1"
+    /// The regenerate endpoint: calling it rotates the key (so it is never a probe).
+    public static let regeneratePath = "/a/api/v2/apikey/regenerate"
 
     /// `https://api.questionpro.{datacenter}`, or the job's `base_url`.
     public var baseURL: URL

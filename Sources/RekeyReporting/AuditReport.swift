@@ -41,6 +41,10 @@ public struct AuditReportFilter: Sendable {
 
 public enum AuditReportFormat: String, Sendable, CaseIterable {
     case table, json, csv, markdown, prometheus
+
+    /// What follows the rendered text on a terminal or in a file: CSV already ends its
+    /// last row with CRLF, so nothing more (a newline would add a blank record).
+    public var terminator: String { self == .csv ? "" : "\n" }
 }
 
 public struct AuditReport: Sendable {
@@ -127,18 +131,7 @@ public struct AuditReport: Sendable {
         case .prometheus:
             return PrometheusExposition.render(rows: rows, run: nil, now: generatedAt)
         case .json:
-            struct Document: Encodable {
-                var generatedAt: Date
-                var since: Date?
-                var until: Date?
-                var jobs: [AuditReportRow]
-            }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            encoder.dateEncodingStrategy = .iso8601
-            encoder.keyEncodingStrategy = .convertToSnakeCase
-            let document = Document(generatedAt: generatedAt, since: filter.since, until: filter.until, jobs: rows)
-            return String(decoding: try encoder.encode(document), as: UTF8.self)
+            return try json()
         }
     }
 }

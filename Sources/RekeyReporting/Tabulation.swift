@@ -26,7 +26,14 @@ struct Tabulation {
         return lines.joined(separator: "\n")
     }
 
+    /// A field a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, tab
+    /// or CR) gets a leading `'` (OWASP's CSV-injection advice); the lone `-` placeholder
+    /// is no formula and stays. Then RFC 4180 quoting.
     static func csvField(_ text: String) -> String {
+        var text = text
+        if let first = text.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first), text != "-" {
+            text = "'" + text
+        }
         guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }

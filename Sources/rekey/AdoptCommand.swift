@@ -28,7 +28,7 @@ struct AdoptCommand: AsyncParsableCommand {
     var noVerify = false
 
     func readSecret() throws -> Secret {
-        var text: String
+        let text: String
         if let fromFile {
             guard let data = FileManager.default.contents(atPath: fromFile) else {
                 throw ValidationError("cannot read \(fromFile)")
@@ -42,8 +42,7 @@ struct AdoptCommand: AsyncParsableCommand {
         } else {
             text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
         }
-        while text.hasSuffix("\n") || text.hasSuffix("\r") { text.removeLast() }
-        return Secret(text)
+        return Secret(strippingLineEnd: text)
     }
 
     func run() async throws {

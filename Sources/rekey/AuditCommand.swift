@@ -85,7 +85,7 @@ struct AuditReportCommand: AsyncParsableCommand {
         let jobs = (try? workspace.loadJobs())?.jobs ?? []
         let (text, failing) = try await query(now: now).run(
             jobs: jobs, databasePath: workspace.paths.database, now: now)
-        Console.out(text)
+        Console.out(text, terminator: format.terminator)
         if failing { throw ExitCode(ExitStatus.jobFailed.rawValue) }
     }
 }

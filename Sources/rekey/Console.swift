@@ -13,8 +13,9 @@ enum Console {
     /// Lines that could not be written (the reader went away).
     static let dropped = Atomic<Int>(0)
 
-    static func out(_ text: String) {
-        write(text + "\n", to: STDOUT_FILENO)
+    /// `terminator` is empty for output that ends its own lines (CSV's CRLF).
+    static func out(_ text: String, terminator: String = "\n") {
+        write(text + terminator, to: STDOUT_FILENO)
     }
 
     static func error(_ text: String) {

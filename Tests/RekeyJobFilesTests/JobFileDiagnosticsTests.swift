@@ -10,7 +10,7 @@ import Testing
         tenant: acme
         env: prod
         provider: {kind: questionpro.api-key, datacenter: com, organization_id: "1"}
-        credentials: {api_key: {env: QP_KEY}}
+        credentials: {api_key: {sink: app}}
         policy: {every: 30d}
         sinks: [{id: app, kind: env-file, path: /srv/app.env, key: API_KEY}]
 
@@ -70,8 +70,8 @@ import Testing
         ("key: API_KEY}", "key: API_KEY, mode: 0600}", "quoted octal"),
         ("key: API_KEY}", "key: API_KEY, mode: \"1777\"}", "above 0777"),
         ("datacenter: com,", "base_url: \"http://api.example.com\",", "must use https"),
-        ("{api_key: {env: QP_KEY}}", "{api_key: {sink: nope}}", "names no sink"),
-        ("{api_key: {env: QP_KEY}}", "{api_key: {vault: x}}", "unknown reference kind"),
+        ("{api_key: {sink: app}}", "{api_key: {sink: nope}}", "names no sink"),
+        ("{api_key: {sink: app}}", "{api_key: {vault: x}}", "unknown reference kind"),
         ("tenant: acme\n", "", "needs 'tenant'"),
         ("kind: env-file, path", "kind: envfile, path", "unknown sink kind"),
     ])
@@ -132,15 +132,19 @@ import Testing
     }
 
     @Test func twoJobsMayNotShareANameACredentialOrASinkAndBothPlacesAreNamed() throws {
-        let other = Self.valid.replacingOccurrences(of: "organization_id: \"1\"", with: "organization_id: \"2\"")
-        let (result, dir) = try Self.load(["a.yaml": Self.valid, "b.yaml": other])
+        let shared = Self.valid.replacingOccurrences(
+            of: "{api_key: {sink: app}}", with: "{api_key: {file: /srv/app.key}}"
+        )
+        .replacingOccurrences(of: "key: API_KEY}]", with: "key: API_KEY}, {id: key, kind: file, path: /srv/app.key}]")
+        let other = shared.replacingOccurrences(of: "organization_id: \"1\"", with: "organization_id: \"2\"")
+        let (result, dir) = try Self.load(["a.yaml": shared, "b.yaml": other])
         defer { dir.remove() }
         let messages = result.diagnostics.map(\.description)
         #expect(
             messages.contains {
                 $0.contains("two jobs are named 'acme-prod'") && $0.contains("a.yaml") && $0.contains("b.yaml")
             })
-        #expect(messages.contains { $0.contains("reads its api_key from env:QP_KEY") })
+        #expect(messages.contains { $0.contains("reads its api_key from file:/srv/app.key") })
         #expect(messages.contains { $0.contains("writes /srv/app.env#API_KEY") })
     }
 
@@ -157,12 +161,12 @@ import Testing
                 env: prod
                 provider: {organization_id: "1"}
                 policy: {grace: 3d}
-                credentials: {api_key: {env: ONE}}
+                credentials: {api_key: {sink: own}}
                 sinks: [{id: own, kind: file, path: /srv/one.key}]
               - name: two
                 env: staging
                 provider: {organization_id: "2", datacenter: xx}
-                credentials: {api_key: {env: TWO}}
+                credentials: {api_key: {sink: app}}
             """
         let (result, dir) = try Self.load(["jobs.yaml": text])
         defer { dir.remove() }

@@ -15,7 +15,7 @@ import Testing
                 tenant: t
                 env: prod
                 provider: {kind: questionpro.api-key, datacenter: com, organization_id: "1"}
-                credentials: {api_key: {env: KEY_\(name.uppercased())}}
+                credentials: {api_key: {sink: s}}
                 policy: {every: 30d}
                 sinks: [{id: s, kind: file, path: ../sinks/\(name).key}]
 
