@@ -1,6 +1,9 @@
-// The latest count and hash of the chain, kept outside the database (`audit.head`), so a
-// truncated log shows: `audit verify` compares the chain's end with it.
+// The latest count and hash of the chain, kept outside the database (`audit.head`) and
+// authenticated with the audit key, so a truncated log shows: `audit verify` compares the
+// chain's end with it, and a writer refuses to extend a log that is behind it. A head
+// written by hand (from a hash copied out of the database) fails its MAC.
 
+import Crypto
 import Foundation
 import RekeyDelivery
 
@@ -14,15 +17,37 @@ public struct AuditHead: Sendable, Hashable {
         self.hash = hash
     }
 
-    func write(to path: String) {
-        let text = "\(count) \(hash)\n"
+    /// What `audit.head` holds.
+    public enum Reading: Sendable, Hashable {
+        case missing
+        /// Written by rekey with this key.
+        case authentic(AuditHead)
+        /// `count hash` without a MAC: written before heads were authenticated (or by hand).
+        case unauthenticated(AuditHead)
+        /// Not parseable, or its MAC does not match this key.
+        case forged
+    }
+
+    /// `count hash mac`, the MAC over both under the audit key.
+    func write(to path: String, key: AuditKey) {
+        let text = "\(count) \(hash) \(key.headMAC(count: count, hash: hash))\n"
         _ = try? DurableFileWriter().replaceContents(of: path, with: Array(text.utf8), newFile: NewFileAttributes())
     }
 
-    static func read(from path: String) -> AuditHead? {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
-        let parts = text.split(whereSeparator: \.isWhitespace)
-        guard parts.count == 2, let count = Int64(parts[0]) else { return nil }
-        return AuditHead(count: count, hash: String(parts[1]))
+    static func read(from path: String, key: AuditKey) -> Reading {
+        guard FileManager.default.fileExists(atPath: path) else { return .missing }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return .forged }
+        let parts = text.split(whereSeparator: \.isWhitespace).map(String.init)
+        guard parts.count == 2 || parts.count == 3, let count = Int64(parts[0]) else { return .forged }
+        let head = AuditHead(count: count, hash: parts[1])
+        guard parts.count == 3 else { return .unauthenticated(head) }
+        return key.headMAC(count: count, hash: head.hash) == parts[2] ? .authentic(head) : .forged
+    }
+}
+
+extension AuditKey {
+    func headMAC(count: Int64, hash: String) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: Data("rekey-audit-head\0\(count)\0\(hash)".utf8), using: key)
+        return hex(mac)
     }
 }

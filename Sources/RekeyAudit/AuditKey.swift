@@ -13,11 +13,19 @@ import RekeyModel
 
 public enum AuditKeyError: Error, LocalizedError, CustomStringConvertible {
     case unreadable(String, String)
+    /// The key is gone but the log it signs is not.
+    case missing(String)
+    /// Others may read or replace the key.
+    case exposed(String, why: String, fix: String)
 
     public var description: String {
         switch self {
         case .unreadable(let path, let why):
             "cannot read or create the audit key \(path) (\(why)); it must be a 32-byte file readable only by rekey's user"
+        case .missing(let path):
+            "the audit key \(path) is missing but the audit log it signs exists. Restore the key from your backup; rekey will not create a new one, because the log's chain would then fail from its first event (to start a new log, move the state directory away)"
+        case .exposed(let path, let why, let fix):
+            "refusing to use the audit key \(path): \(why). Fix it with `\(fix)`"
         }
     }
 
@@ -33,18 +41,26 @@ public struct AuditKey: Sendable {
 
     /// Loads an existing key (verify must not invent one).
     public static func load(path: String) throws -> AuditKey {
+        try KeyFilePermissions.check(path)
         guard let data = FileManager.default.contents(atPath: path), data.count == 32 else {
             throw AuditKeyError.unreadable(path, "missing or not 32 bytes")
         }
         return AuditKey(bytes: Array(data))
     }
 
-    /// Loads the key at `path`, creating it (0600, fsynced) when absent. Two processes
-    /// racing to create it end up with the same key: only one `O_EXCL` create wins.
-    public static func loadOrCreate(path: String) throws -> AuditKey {
+    /// Loads the key at `path`, creating it (0600, fsynced) when absent and `mayCreate` (a
+    /// state directory with no log yet) — a missing key beside an existing log is an error,
+    /// never silently replaced. Two processes racing to create it end up with the same
+    /// key: only one `O_EXCL` create wins.
+    public static func loadOrCreate(path: String, mayCreate: Bool = true) throws -> AuditKey {
         for _ in 0..<50 {
-            if let data = FileManager.default.contents(atPath: path), data.count == 32 {
-                return AuditKey(bytes: Array(data))
+            if FileManager.default.fileExists(atPath: path) {
+                try KeyFilePermissions.check(path)
+                if let data = FileManager.default.contents(atPath: path), data.count == 32 {
+                    return AuditKey(bytes: Array(data))
+                }
+            } else if !mayCreate {
+                throw AuditKeyError.missing(path)
             }
             let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
             if fd >= 0 {

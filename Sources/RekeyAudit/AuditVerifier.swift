@@ -27,7 +27,21 @@ public enum VerifyResult: Sendable, Hashable, CustomStringConvertible {
 public enum AuditVerifier {
     public static func verify(databasePath: String, key: AuditKey, headPath: String) throws -> VerifyResult {
         let reader = try SQLiteAuditReader(path: databasePath)
-        let head = AuditHead.read(from: headPath)
+        let head: AuditHead?
+        switch AuditHead.read(from: headPath, key: key) {
+        case .missing: head = nil
+        case .authentic(let authentic): head = authentic
+        case .unauthenticated:
+            return .bad(
+                sequence: nil,
+                problem:
+                    "audit.head carries no MAC (written by hand, or by a rekey before heads were signed): the log cannot be checked for truncation. If you upgraded, the next `rekey run` checks the head against the log and signs it"
+            )
+        case .forged:
+            return .bad(
+                sequence: nil,
+                problem: "audit.head is not signed by this audit key (edited by hand, or the key was replaced)")
+        }
         var chain = Chain(key: key, headCount: head?.count)
         try reader.forEachEvent { chain.check($0) }
         return chain.result ?? finish(chain, head: head)

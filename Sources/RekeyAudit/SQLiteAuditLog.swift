@@ -15,12 +15,24 @@ import Synchronization
 public enum AuditLogError: Error, LocalizedError, CustomStringConvertible {
     case cannotOpen(String, String)
     case missing(String)
+    /// The log has fewer events than its head records: events were deleted.
+    case behindHead(String, events: Int64, head: Int64)
+    /// The event the head names is not the one in the log: the log was rewritten.
+    case headMismatch(String, event: Int64)
+    /// `audit.head` does not carry this key's MAC: edited by hand, or the key was replaced.
+    case headNotAuthentic(String)
 
     public var description: String {
         switch self {
         case .cannotOpen(let path, let why): "cannot open the audit database \(path): \(why)"
         case .missing(let path):
             "no audit database at \(path): nothing has been recorded yet (or --db points elsewhere)"
+        case .behindHead(let path, let events, let head):
+            "refusing to append: the audit log \(path) has \(events) events but audit.head records \(head), so events were deleted. Restore the database from a backup and run `rekey audit verify`; rekey will not extend a truncated log"
+        case .headMismatch(let path, let event):
+            "refusing to append: event \(event) of the audit log \(path) is not the one audit.head records, so the log was rewritten. Restore the database from a backup and run `rekey audit verify`"
+        case .headNotAuthentic(let head):
+            "refusing to append: \(head) is not signed by this state directory's audit key (edited by hand, or the key was replaced). Restore the key and head from a backup and run `rekey audit verify`"
         }
     }
 
@@ -58,6 +70,7 @@ public final class SQLiteAuditLog: AuditLog {
         } catch {
             throw AuditLogError.cannotOpen(path, "\(error)")
         }
+        if let headPath { try checkNotBehindHead(headPath) }
         // SQLite creates -wal and -shm beside it with the process umask; keep them private.
         for suffix in ["-wal", "-shm"] { _ = chmod(path + suffix, 0o600) }
     }
@@ -99,7 +112,7 @@ public final class SQLiteAuditLog: AuditLog {
             do {
                 let stored = try await commit(batch.map(\.0))
                 if let headPath, let last = stored.last, let sequence = last.sequence, let hash = last.hash {
-                    AuditHead(count: sequence, hash: hash).write(to: headPath)
+                    AuditHead(count: sequence, hash: hash).write(to: headPath, key: key)
                 }
                 for (index, item) in batch.enumerated() { item.1.resume(returning: stored[index]) }
             } catch {
@@ -113,7 +126,7 @@ public final class SQLiteAuditLog: AuditLog {
     public func appendBatch(_ events: [AuditEvent]) async throws -> [AuditEvent] {
         let stored = try await commit(events)
         if let headPath, let last = stored.last, let sequence = last.sequence, let hash = last.hash {
-            AuditHead(count: sequence, hash: hash).write(to: headPath)
+            AuditHead(count: sequence, hash: hash).write(to: headPath, key: key)
         }
         return stored
     }
@@ -143,6 +156,24 @@ public final class SQLiteAuditLog: AuditLog {
             }
             return stored
         }
+    }
+
+    /// Refuses a log that is behind its authenticated head (events were deleted) or whose
+    /// head does not match the key: extending it would make `audit verify` pass again.
+    private func checkNotBehindHead(_ headPath: String) throws {
+        let head: AuditHead
+        switch AuditHead.read(from: headPath, key: key) {
+        case .missing: return
+        case .forged: throw AuditLogError.headNotAuthentic(headPath)
+        case .authentic(let authentic): head = authentic
+        case .unauthenticated(let legacy): head = legacy
+        }
+        let stored = try database.read { db in
+            try String.fetchOne(db, sql: "SELECT hash FROM events WHERE seq = ?", arguments: [head.count])
+        }
+        let count = try database.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM events") ?? 0 }
+        if count < head.count { throw AuditLogError.behindHead(path, events: count, head: head.count) }
+        if stored != head.hash { throw AuditLogError.headMismatch(path, event: head.count) }
     }
 
     public func events(_ filter: AuditEventFilter) async throws -> [AuditEvent] {

@@ -9,6 +9,16 @@ import RekeyModel
     import Glibc
 #endif
 
+public enum FileLockError: Error, CustomStringConvertible {
+    case cannotOpen(String, String)
+
+    public var description: String {
+        switch self {
+        case .cannotOpen(let path, let why): "cannot take the lock \(path) (\(why))"
+        }
+    }
+}
+
 public final class FileLock: Lease {
     private let descriptor: Int32
 
@@ -23,6 +33,20 @@ public final class FileLock: Lease {
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             close(fd)
             return nil
+        }
+        return FileLock(descriptor: fd)
+    }
+
+    /// Waits for the lock, blocking the calling thread: only for short start-up sections
+    /// (initialising a state directory), never on the task pool during a run.
+    public static func acquireBlocking(path: String) throws -> FileLock {
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw FileLockError.cannotOpen(path, String(cString: strerror(errno))) }
+        while flock(fd, LOCK_EX) != 0 {
+            if errno == EINTR { continue }
+            let why = String(cString: strerror(errno))
+            close(fd)
+            throw FileLockError.cannotOpen(path, why)
         }
         return FileLock(descriptor: fd)
     }

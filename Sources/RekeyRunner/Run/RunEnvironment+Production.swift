@@ -34,8 +34,15 @@ extension RunEnvironment {
             switch access {
             case .rotate:
                 try state.prepare()
+                // Two first runs on a fresh state directory must not see each other half-way
+                // (a key without its database looks like a lost database).
+                let initializing = try FileLock.acquireBlocking(path: state.locks + "/init.lock")
+                defer { initializing.release() }
                 try state.checkAuditPresent(database: paths.database)
-                key = try AuditKey.loadOrCreate(path: state.auditKey)
+                let logExists =
+                    FileManager.default.fileExists(atPath: paths.database)
+                    || FileManager.default.fileExists(atPath: state.auditHead)
+                key = try AuditKey.loadOrCreate(path: state.auditKey, mayCreate: !logExists)
                 audit = try SQLiteAuditLog(path: paths.database, key: key, headPath: state.auditHead)
                 leases = LockDirectory(path: state.locks)
             case .dryRun:
