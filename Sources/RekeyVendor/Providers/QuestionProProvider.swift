@@ -25,7 +25,8 @@ public struct QuestionProProvider: Provider {
             method: "GET", url: HTTPExchange.url(spec.baseURL, "/a/api/v2/apikey/regenerate"),
             headers: [("api-key", key.revealed), ("Accept", "application/json")])
         let response = try await exchange.send(request, timeout: timeout, secrets: [key])
-        guard let newKey = LenientJSON.value(of: "apiKey", in: response.body), !newKey.isEmpty, newKey != key.revealed
+        // Exactly `response.apiKey`, a clean string: a decoy elsewhere or a blank is no key.
+        guard let newKey = AnswerSecret.read(at: ["response", "apiKey"], in: response.body), newKey != key.revealed
         else {
             throw ProviderError(
                 vendor: "QuestionPro", kind: .malformedAnswer, latencyMilliseconds: response.latencyMilliseconds)
