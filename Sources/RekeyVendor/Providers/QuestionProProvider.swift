@@ -19,7 +19,9 @@ public struct QuestionProProvider: Provider {
 
     public func issue(current: ResolvedCredentials, timeout: Duration) async throws -> IssuedSecret {
         guard let key = current["api_key"] else {
-            throw ProviderError(vendor: "QuestionPro", kind: .status(401), vendorMessage: "no api_key credential")
+            // Nothing was sent, so there is nothing to settle: a plain failure.
+            throw ProviderError(
+                vendor: "QuestionPro", kind: .status(401), vendorMessage: "no api_key credential", headSent: false)
         }
         let request = VendorRequest(
             method: "GET", url: HTTPExchange.url(spec.baseURL, "/a/api/v2/apikey/regenerate"),

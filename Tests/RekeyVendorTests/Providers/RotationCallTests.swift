@@ -202,16 +202,4 @@ import Testing
         #expect(log.all.last?.summary.contains("after an ambiguous attempt") == true)
     }
 
-    @Test func a401WithoutAnEarlierAmbiguousAttemptIsAPlainFailure() async throws {
-        let provider = ScriptedProvider(
-            idempotent: false, issues: [.fail(.network(headSent: false)), .fail(.http(401))])
-        let outcome = await run(provider)
-        guard case .failed(_, let attempts, let lastError) = outcome else {
-            Issue.record("expected failed, got \(outcome)")
-            return
-        }
-        #expect(attempts == 2)
-        #expect(lastError?.status == 401)
-    }
-
 }
