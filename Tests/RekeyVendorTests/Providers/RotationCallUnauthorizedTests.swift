@@ -120,4 +120,20 @@ extension RotationCallTests {
             #expect(h.questionProKey == old)
         }
     }
+
+    @Test func aSandbox401AfterTheVendorRotatedNeedsRecovery() async throws {
+        try await SandboxHarness.with { h in
+            let old = h.questionProKey
+            h.sandbox.inject(.regenerate, [.replayed401, .ok])
+            guard let (message, attempts) = expectNeedsRecovery(await h.rotateQuestionPro()) else { return }
+            #expect(attempts == 1)
+            #expect(message.contains("rekey adopt"))
+            #expect(message.contains("the old key is now rejected"))
+            #expect(!message.contains(old.revealed))
+            #expect(!message.contains(h.questionProKey.revealed))
+            #expect(h.requests(.regenerate).count == 1)
+            #expect(h.requests(.probe).count == 1)
+            #expect(h.questionProKey != old)
+        }
+    }
 }
