@@ -1,6 +1,6 @@
 // What the sandbox does to a request instead of (or besides) answering it properly:
 // status sequences, 429 with or without Retry-After, 429/1013, latency, connection
-// resets before or after processing, malformed or invalid JSON, HTML, huge and slow
+// resets before or after processing, a 401 after processing (a replayed request), malformed or invalid JSON, HTML, huge and slow
 // bodies, redirects. Parsed from `regenerate=503,503,ok` for `rekey sandbox --fault`.
 
 import Foundation
@@ -22,6 +22,9 @@ public enum SandboxFault: Sendable, Hashable, CustomStringConvertible {
     case resetBefore
     /// Do the work (rotate the key), then drop the connection: rotated, answer lost.
     case resetAfter
+    /// Do the work (rotate the key), then answer 401 "Incorrect API Key": what rekey sees
+    /// when an intermediary replays the request with the key the first one killed.
+    case replayed401
     /// Do the work, answer 200 with a body that is not JSON.
     case malformedJSON
     /// Answer 401 with the seed's own (invalid JSON) error body.
@@ -44,6 +47,7 @@ public enum SandboxFault: Sendable, Hashable, CustomStringConvertible {
             "\(code)" + (id.map { "-\($0)" } ?? "") + (retryAfter.map { ":retry-after=\($0)" } ?? "")
         case .resetBefore: "reset-before"
         case .resetAfter: "reset-after"
+        case .replayed401: "replayed-401"
         case .malformedJSON: "malformed-json"
         case .seedInvalidJSON: "seed-invalid-json"
         case .html: "html"
@@ -58,7 +62,7 @@ public enum SandboxFault: Sendable, Hashable, CustomStringConvertible {
     /// Whether the vendor's state changes (the key rotates) under this fault.
     var processes: Bool {
         switch self {
-        case .ok, .resetAfter, .malformedJSON, .hugeBody, .slowBody, .latency: true
+        case .ok, .resetAfter, .replayed401, .malformedJSON, .hugeBody, .slowBody, .latency: true
         default: false
         }
     }
@@ -69,6 +73,7 @@ public enum SandboxFault: Sendable, Hashable, CustomStringConvertible {
         case "ok": return .ok
         case "reset-before": return .resetBefore
         case "reset-after": return .resetAfter
+        case "replayed-401": return .replayed401
         case "malformed-json": return .malformedJSON
         case "seed-invalid-json": return .seedInvalidJSON
         case "html": return .html
@@ -115,7 +120,7 @@ public struct FaultPlan: Sendable, Hashable {
         for item in pieces[1].split(separator: ",") {
             guard let fault = SandboxFault.parse(String(item)) else {
                 throw SandboxError.badFault(
-                    "'\(item)' is not a fault (ok, 503, 429-1013, 429:retry-after=1, reset-before, reset-after, malformed-json, seed-invalid-json, html, huge-body, slow-body, redirect, latency=50ms)"
+                    "'\(item)' is not a fault (ok, 503, 429-1013, 429:retry-after=1, reset-before, reset-after, replayed-401, malformed-json, seed-invalid-json, html, huge-body, slow-body, redirect, latency=50ms)"
                 )
             }
             faults.append(fault)

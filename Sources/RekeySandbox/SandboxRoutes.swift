@@ -169,6 +169,7 @@ struct SandboxRoutes: Sendable {
     func processedAnswer(_ fault: SandboxFault, body: String, id: Int) -> Response {
         switch fault {
         case .resetAfter: brokenConnection()
+        case .replayed401: questionProError(401, "UNAUTHORIZED", "1010", "Incorrect API Key")
         case .malformedJSON: raw(200, Data(#"{"response": {"apiKey": <html>"#.utf8))
         case .hugeBody: raw(200, Data(repeating: UInt8(ascii: " "), count: 2 << 20) + Data(body.utf8))
         case .slowBody:

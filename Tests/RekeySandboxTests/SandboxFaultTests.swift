@@ -16,6 +16,7 @@ import Testing
         ("429-1026:retry-after=0", .status(429, errorID: "1026", retryAfter: "0")),
         ("reset-before", .resetBefore),
         ("reset-after", .resetAfter),
+        ("replayed-401", .replayed401),
         ("malformed-json", .malformedJSON),
         ("seed-invalid-json", .seedInvalidJSON),
         ("html", .html),

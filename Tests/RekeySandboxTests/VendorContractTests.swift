@@ -158,4 +158,24 @@ import Testing
         #expect(requests[1].processedAt != nil)
         #expect(requests[1].status == 401)
     }
+
+    @Test func aReplayed401RotatesTheKeyYetAnswersIncorrectAPIKey() async throws {
+        var oldKey = ""
+        var newKey = ""
+        let requests = try await recorded { sandbox, url, client in
+            sandbox.inject(.regenerate, [.replayed401])
+            let provider = QuestionProProvider(
+                spec: QuestionProSpec(baseURL: url, organizationID: "1001"), transport: client, clock: ManualClock())
+            oldKey = sandbox.questionProKey(organizationID: "1001") ?? ""
+            let error = await #expect(throws: ProviderError.self) {
+                _ = try await provider.issue(current: ["api_key": Secret(oldKey)], timeout: .seconds(2))
+            }
+            #expect(error?.status == 401)
+            #expect(error?.vendorErrorID == "1010")
+            newKey = sandbox.questionProKey(organizationID: "1001") ?? ""
+        }
+        #expect(newKey != oldKey)
+        #expect(requests.first?.processedAt != nil)
+        #expect(requests.first?.status == 401)
+    }
 }

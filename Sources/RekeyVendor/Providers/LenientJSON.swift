@@ -32,40 +32,42 @@ enum LenientJSON {
         return nil
     }
 
-    /// `"field" : "text"` or `"field": 123`, tolerating broken surroundings.
+    /// `"field" : "text"` or `"field": 123`, tolerating broken surroundings. A string is
+    /// decoded exactly (`JSONStringLiteral`); one with an invalid escape is no value.
     static func scan(_ field: String, in text: String) -> String? {
-        guard let keyRange = text.range(of: "\"\(field)\"") else { return nil }
-        var index = keyRange.upperBound
+        let scalars = Array(text.unicodeScalars)
+        let key = Array("\"\(field)\"".unicodeScalars)
+        guard let keyStart = firstIndex(of: key, in: scalars) else { return nil }
+        var index = keyStart + key.count
         func skipSpaces() {
-            while index < text.endIndex, text[index].isWhitespace { index = text.index(after: index) }
+            while index < scalars.count, scalars[index].properties.isWhitespace { index += 1 }
         }
         skipSpaces()
-        guard index < text.endIndex, text[index] == ":" else { return nil }
-        index = text.index(after: index)
+        guard index < scalars.count, scalars[index] == ":" else { return nil }
+        index += 1
         skipSpaces()
-        guard index < text.endIndex else { return nil }
-        if text[index] == "\"" {
-            var value = ""
-            index = text.index(after: index)
-            while index < text.endIndex, text[index] != "\"" {
-                if text[index] == "\\" {
-                    index = text.index(after: index)
-                    guard index < text.endIndex else { return nil }
-                }
-                value.append(text[index])
-                index = text.index(after: index)
-            }
-            return index < text.endIndex ? value : nil
+        guard index < scalars.count else { return nil }
+        if scalars[index] == "\"" {
+            return JSONStringLiteral.scan(scalars, from: index + 1)?.value
         }
         var value = ""
-        while index < text.endIndex, !",}\n\r]".contains(text[index]), !text[index].isWhitespace {
-            value.append(text[index])
-            index = text.index(after: index)
+        while index < scalars.count, !",}\n\r]".unicodeScalars.contains(scalars[index]),
+            !scalars[index].properties.isWhitespace
+        {
+            value.unicodeScalars.append(scalars[index])
+            index += 1
         }
         // Only a bare number is a value: anything else unquoted (`<html>`, a template
         // placeholder) is a broken answer, and taking it as a key would lose the real one.
         guard !value.isEmpty, value.allSatisfy({ "0123456789+-.eE".contains($0) }), value.contains(where: \.isNumber)
         else { return nil }
         return value
+    }
+
+    private static func firstIndex(of needle: [Unicode.Scalar], in scalars: [Unicode.Scalar]) -> Int? {
+        guard !needle.isEmpty, scalars.count >= needle.count else { return nil }
+        return (0...(scalars.count - needle.count)).first { start in
+            scalars[start..<start + needle.count].elementsEqual(needle)
+        }
     }
 }

@@ -20,7 +20,8 @@ public struct ProviderError: Error, Sendable, CustomStringConvertible, Localized
     public var vendorErrorName: String?
     public var vendorErrorID: String?
     public var vendorMessage: String?
-    /// Whether the request head had been sent (for transport failures).
+    /// Whether the request head had been sent (for transport failures, and false for a
+    /// refusal raised before any request, such as a missing credential).
     public var headSent: Bool
     /// The vendor's `Retry-After`, in seconds from now, when it sent one.
     public var retryAfterSeconds: Double?

@@ -31,8 +31,8 @@ public struct QrveyAdminProvider: Provider {
             method: "POST", url: HTTPExchange.url(spec.baseURL, spec.path),
             headers: [("Content-Type", "application/json"), ("Accept", "application/json")], body: body)
         let response = try await exchange.send(request, timeout: timeout, secrets: [accessKey])
-        guard let token = LenientJSON.value(of: spec.fields["token"] ?? "token", in: response.body), !token.isEmpty
-        else {
+        // The configured field at the top level, a clean string.
+        guard let token = AnswerSecret.read(at: [spec.fields["token"] ?? "token"], in: response.body) else {
             throw ProviderError(vendor: "Qrvey Admin Center", kind: .malformedAnswer)
         }
         return IssuedSecret(secret: Secret(token), expiry: JWTExpiry.expiry(of: token))

@@ -37,8 +37,8 @@ public struct QrveyComposerProvider: Provider {
             ],
             body: HTTPExchange.json(fields))
         let response = try await exchange.send(request, timeout: timeout, secrets: [apiKey])
-        guard let token = LenientJSON.value(of: spec.fields["token"] ?? "token", in: response.body), !token.isEmpty
-        else {
+        // The configured field at the top level, a clean string.
+        guard let token = AnswerSecret.read(at: [spec.fields["token"] ?? "token"], in: response.body) else {
             throw ProviderError(vendor: "Qrvey Composer", kind: .malformedAnswer)
         }
         let expiry =

@@ -19,13 +19,16 @@ public struct QuestionProProvider: Provider {
 
     public func issue(current: ResolvedCredentials, timeout: Duration) async throws -> IssuedSecret {
         guard let key = current["api_key"] else {
-            throw ProviderError(vendor: "QuestionPro", kind: .status(401), vendorMessage: "no api_key credential")
+            // Nothing was sent, so there is nothing to settle: a plain failure.
+            throw ProviderError(
+                vendor: "QuestionPro", kind: .status(401), vendorMessage: "no api_key credential", headSent: false)
         }
         let request = VendorRequest(
             method: "GET", url: HTTPExchange.url(spec.baseURL, "/a/api/v2/apikey/regenerate"),
             headers: [("api-key", key.revealed), ("Accept", "application/json")])
         let response = try await exchange.send(request, timeout: timeout, secrets: [key])
-        guard let newKey = LenientJSON.value(of: "apiKey", in: response.body), !newKey.isEmpty, newKey != key.revealed
+        // Exactly `response.apiKey`, a clean string: a decoy elsewhere or a blank is no key.
+        guard let newKey = AnswerSecret.read(at: ["response", "apiKey"], in: response.body), newKey != key.revealed
         else {
             throw ProviderError(
                 vendor: "QuestionPro", kind: .malformedAnswer, latencyMilliseconds: response.latencyMilliseconds)

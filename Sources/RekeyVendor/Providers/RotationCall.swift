@@ -1,7 +1,8 @@
 // One job's vendor call, with retries and the ambiguous-failure rules: a regenerate is
 // re-sent only after a 429, after a failure before its request head went out, or after
-// a probe shows the old key still works. Everything else that might have rotated the key
-// ends in `needsRecovery`, never in a blind retry and never in "success".
+// a probe shows the old key still works (after a 401 such a probe ends the call as
+// failed instead). Everything else that might have rotated the key ends in
+// `needsRecovery`, never in a blind retry and never in "success".
 
 import Foundation
 import RekeyModel
@@ -53,6 +54,12 @@ public struct RotationCall: Sendable {
 
     private func lostAnswerMessage(_ what: String) -> String {
         "the vendor may have rotated the key but its answer was lost (\(what)); rekey will not guess. Get the current key from the vendor and \(NextStep.adopt(job: jobName))"
+    }
+
+    private func rejectedButWorksMessage(_ failure: ProviderError) -> String {
+        let id = failure.vendorErrorID.map { " (error \($0))" } ?? ""
+        return
+            "\(failure.vendor) answered 401\(id) to the regenerate, but a probe right after shows the old key works: the key was rejected and still works: nothing changed. Not re-sent in this run; the next run tries again. If it repeats, check for a proxy or gateway between rekey and the vendor"
     }
 
     /// `probeSecret` is the current (old) key, probed after an ambiguous failure.
@@ -131,6 +138,10 @@ public struct RotationCall: Sendable {
                     await observe(record)
                     try? await clock.sleep(for: settleDelay)
                     switch await provider.probe(probeSecret, timeout: settings.timeout) {
+                    case .works where failure.status == 401:
+                        // Rejected, yet the key works: the vendor did nothing. Re-sending a
+                        // regenerate that was refused would be guessing: stop here.
+                        return .failed(rejectedButWorksMessage(failure), attempts: attempt, lastError: failure)
                     case .works:
                         // The vendor did not rotate: re-sending is safe, and the result gets verified.
                         afterAmbiguous = true

@@ -23,7 +23,11 @@ import Testing
 
     static let rows: [Row] = [
         Row(name: "400", error: status(400), idempotent: .fail, nonIdempotent: .fail),
-        Row(name: "401", error: status(401), idempotent: .fail, nonIdempotent: .fail),
+        Row(name: "401 once the request went out", error: status(401), idempotent: .fail, nonIdempotent: .ambiguous),
+        Row(
+            name: "401 before anything was sent",
+            error: ProviderError(vendor: "V", kind: .status(401), headSent: false), idempotent: .fail,
+            nonIdempotent: .fail),
         Row(name: "403", error: status(403), idempotent: .fail, nonIdempotent: .fail),
         Row(name: "404", error: status(404), idempotent: .fail, nonIdempotent: .fail),
         Row(name: "other 4xx (409)", error: status(409), idempotent: .fail, nonIdempotent: .fail),

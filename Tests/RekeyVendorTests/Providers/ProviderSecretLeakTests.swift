@@ -26,7 +26,7 @@ import Testing
     static let everyFault: [[SandboxFault]] = [
         [.ok], [.status(503), .ok], [.status(503), .status(503), .status(503)], [.status(429, retryAfter: "0"), .ok],
         [.status(429, errorID: "1013")], [.status(400)], [.status(403)], [.status(404)], [.resetBefore, .ok],
-        [.resetAfter],
+        [.resetAfter], [.replayed401], [.status(401), .ok],
         [.malformedJSON], [.seedInvalidJSON], [.html, .ok], [.hugeBody], [.slowBody], [.redirect],
         [.latency(.milliseconds(5))],
     ]
