@@ -14,7 +14,8 @@ struct SandboxCommand: AsyncParsableCommand {
             Faults apply to an endpoint's next requests in order (regenerate, probe, admin-login, composer-token):
               rekey sandbox --fault regenerate=503,503,ok --fault composer-token=429:retry-after=1 --latency 50ms
             Fault kinds: ok, 503 (any status), 429-1013 (status with vendor error id), 429:retry-after=2, \
-            reset-before, reset-after (rotated, answer lost), malformed-json, seed-invalid-json, html, \
+            reset-before, reset-after (rotated, answer lost), replayed-401 (rotated, then 401), malformed-json, \
+            seed-invalid-json, html, \
             huge-body, slow-body, redirect, latency=200ms.
             Other processes read state at /_sandbox/accounts and /_sandbox/requests, and add faults with POST /_sandbox/faults.
             """)

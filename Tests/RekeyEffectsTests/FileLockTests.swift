@@ -24,7 +24,7 @@ import Testing
         // A child takes the lock, says so, and waits for its stdin to close.
         let child = Process()
         child.executableURL = URL(fileURLWithPath: "/bin/bash")
-        child.arguments = ["-c", "exec 9>'\(path)'; flock 9; touch '\(ready)'; read -r _"]
+        child.arguments = ["-c", "exec 9>'\(path)'; flock 9; touch '\(ready)' 9>&-; read -r _"]
         let stdin = Pipe()
         child.standardInput = stdin
         try child.run()
