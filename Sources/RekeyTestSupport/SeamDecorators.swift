@@ -36,6 +36,8 @@ public struct CrashingSpool: SpoolStore {
     let inner: any SpoolStore
     let crash: CrashSwitch
 
+    public func preflight() async -> String? { await inner.preflight() }
+
     public func write(_ secret: SpooledSecret) async throws {
         try crash.effect("spool-write")
         try await inner.write(secret)
@@ -97,4 +99,25 @@ public struct FaultingSinks: SinkWriter {
         if let error = fault(sink) { throw error }
         try await inner.write(secret, to: sink)
     }
+}
+
+/// Fails every spool write (a state directory whose disk filled up after preflight).
+public struct FaultingSpool: SpoolStore {
+    let inner: any SpoolStore
+    let preflightProblem: String?
+
+    public init(inner: any SpoolStore, preflightProblem: String? = nil) {
+        self.inner = inner
+        self.preflightProblem = preflightProblem
+    }
+
+    public func preflight() async -> String? { preflightProblem }
+
+    public func write(_ secret: SpooledSecret) async throws {
+        throw SpoolError.write("spool/\(secret.job).json", .diskFull(path: "spool/\(secret.job).json", step: .create))
+    }
+
+    public func all() throws -> SpoolContents { try inner.all() }
+
+    public func remove(job: String) async { await inner.remove(job: job) }
 }

@@ -40,6 +40,26 @@ public struct LocalSpool: SpoolStore {
     /// Job names are plain (validated), so the file name is the job name.
     func path(for job: String) -> String { "\(directory)/\(job).json" }
 
+    /// Creates, writes, fsyncs and removes a probe file in the spool directory.
+    public func preflight() async -> String? {
+        let probe = directory + "/.preflight-" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
+        return await BlockingIO.run { () -> String? in
+            let fd = open(probe, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0o600)
+            guard fd >= 0 else {
+                return "the spool \(directory) cannot take a file: \(String(cString: strerror(errno)))"
+            }
+            defer {
+                close(fd)
+                unlink(probe)
+            }
+            var byte: UInt8 = 0
+            guard Glibc.write(fd, &byte, 1) == 1, fsync(fd) == 0 else {
+                return "the spool \(directory) cannot store data: \(String(cString: strerror(errno)))"
+            }
+            return nil
+        }
+    }
+
     /// Durable before it returns (fsync of the file and its directory, off the task pool).
     public func write(_ spooled: SpooledSecret) async throws {
         try await BlockingIO.run { () throws(SpoolError) in try writeNow(spooled) }

@@ -5,6 +5,9 @@
 import RekeyModel
 
 public protocol SpoolStore: Sendable {
+    /// Why the spool cannot take a new entry right now (a full disk, no inodes, a read-only
+    /// mount), or nil: checked before any vendor call, so a new secret always has a place.
+    func preflight() async -> String?
     /// Stores `secret` durably (it survives a crash the moment this returns), replacing
     /// any earlier entry of the same job.
     func write(_ secret: SpooledSecret) async throws

@@ -12,6 +12,7 @@ struct Preflight: Sendable {
     /// The job's current credentials, or every problem found.
     func check() async -> Result<ResolvedCredentials, RotationReason> {
         var problems = await environment.sinks.problems(for: job.sinks).map(PreflightProblem.sink)
+        if let spool = await environment.spool.preflight() { problems.append(.spool(spool)) }
         for hook in job.hooks {
             if let problem = environment.hooks.problem(hook) { problems.append(.hook(problem)) }
         }

@@ -51,28 +51,36 @@ struct RotationProcedure: Sendable {
         case .stopped(let reason, let attempts):
             return await stopped(reason, attempts: attempts)
         case .issued(let issued, let attempts, let mustVerify):
+            let verification: Verification = mustVerify ? .required(provider) : .byPolicy(provider)
             switch await SpoolStage(environment: environment, journal: journal).keep(
                 issued, oldFingerprint: oldFingerprint)
             {
-            case .failure(let reason):
-                return await stopped(reason, attempts: attempts)
-            case .success(let spooled):
-                let reason = await complete(
-                    spooled, verification: mustVerify ? .required(provider) : .byPolicy(provider))
+            case .spooled(let spooled):
+                let reason = await complete(spooled, verification: verification)
                 if let reason { return outcome(reason.outcome, attempts: attempts, reason.description) }
                 return outcome(.rotated, attempts: attempts)
+            case .inMemoryOnly(let secret, let why):
+                guard let reason = await complete(secret, verification: verification, spooled: false) else {
+                    return outcome(.rotated, attempts: attempts, RotationReason.deliveredWithoutSpool(why).description)
+                }
+                return outcome(reason.outcome, attempts: attempts, reason.description)
             }
         }
     }
 
     /// A spooled secret's way to `done`: sinks → verify → done → hooks → spool removed.
     /// The reason the job stopped short (already recorded), or nil when it is done.
-    func complete(_ spooled: SpooledSecret, verification: Verification) async -> RotationReason? {
+    /// `spooled: false` is the secret a failed spool write left only in memory: a sink it
+    /// did not reach cannot be retried later, so that job needs an operator.
+    func complete(_ spooled: SpooledSecret, verification: Verification, spooled kept: Bool = true) async
+        -> RotationReason?
+    {
         let delivered: DeliveredSecret
         switch await DeliveryStage(environment: environment, journal: journal).deliver(spooled) {
         case .failure(let reason):
-            await record(reason)
-            return reason
+            let final = kept ? reason : .undeliveredWithoutSpool(job: job.name, reason.description)
+            await record(final)
+            return final
         case .success(let value):
             delivered = value
         }

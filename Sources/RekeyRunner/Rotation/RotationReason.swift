@@ -7,12 +7,15 @@ import RekeyModel
 
 /// One thing preflight found that stops a job before any vendor call.
 public enum PreflightProblem: Sendable, CustomStringConvertible {
+    /// The spool cannot take a file: a new secret would have no safety net.
+    case spool(String)
     case sink(SinkProblem)
     case hook(HookProblem)
     case credential(CredentialError)
 
     public var description: String {
         switch self {
+        case .spool(let problem): problem
         case .sink(let problem): problem.description
         case .hook(let problem): problem.description
         case .credential(let error): error.description
@@ -35,8 +38,10 @@ public enum RotationReason: Error, Sendable, CustomStringConvertible {
     case vendorFailed(String)
     /// The vendor may hold a key nobody has (the message says why and the way out).
     case answerLost(String)
-    /// The vendor issued a key rekey could not keep.
-    case spoolFailed(job: String, String)
+    /// The spool could not take the secret and not every sink could either: it may be lost.
+    case undeliveredWithoutSpool(job: String, String)
+    /// Not a failure: the secret was delivered, but without the spool's safety net.
+    case deliveredWithoutSpool(String)
     /// A sink's format cannot carry this secret; it stays in the spool.
     case sinkCannotCarry(job: String, sinkID: String, SinkError)
     /// Some sinks failed; the spool keeps the secret and recovery delivers it.
@@ -58,10 +63,11 @@ public enum RotationReason: Error, Sendable, CustomStringConvertible {
         case .preflight, .currentKeyRejected, .currentKeyUnchecked, .intentNotRecorded, .vendorFailed,
             .notDeliveredEverywhere, .interruptedRegenerateUnchecked:
             .failed
-        case .answerLost, .spoolFailed, .sinkCannotCarry, .newKeyRejected, .interruptedRegenerateLost,
-            .spoolUnreadable:
+        case .answerLost, .sinkCannotCarry, .newKeyRejected, .interruptedRegenerateLost,
+            .spoolUnreadable, .undeliveredWithoutSpool:
             .needsRecovery
         case .hookFailed: .hookFailed
+        case .deliveredWithoutSpool: .rotated
         case .stopRequested: .notStarted
         }
     }
@@ -80,8 +86,10 @@ public enum RotationReason: Error, Sendable, CustomStringConvertible {
             "a stop was requested before the vendor call; nothing was changed, the next run rotates it"
         case .vendorFailed(let message), .answerLost(let message):
             message
-        case .spoolFailed(let job, let why):
-            "the vendor issued a new secret but rekey could not spool it (\(why)); the new secret is lost — get it from the vendor and \(NextStep.adopt(job: job))"
+        case .undeliveredWithoutSpool(let job, let what):
+            "the spool could not be written and delivery stopped short (\(what)); the new secret is only in the sinks that were written — copy it from one of them to the others, or get it from the vendor, and \(NextStep.adopt(job: job))"
+        case .deliveredWithoutSpool(let why):
+            "rotated WITHOUT its safety net: the spool could not be written (\(why)); fix the state directory before the next run"
         case .sinkCannotCarry(let job, let sinkID, let error):
             "sink '\(sinkID)' cannot carry this secret (\(error)); it is kept in the spool: fix the sink and run `rekey recover`, or \(NextStep.adopt(job: job))"
         case .notDeliveredEverywhere(let failures):

@@ -1,29 +1,45 @@
 // Stage 3: keep the new secret. It is written to the spool (durable before this returns)
 // and recorded as `issued` before any sink is touched, so whatever happens next the
-// secret survives and recovery can deliver it.
+// secret survives and recovery can deliver it. If the spool cannot take it after all
+// (preflight proved it could), the secret in memory still goes to the sinks — throwing
+// it away would lose the only working key — and the job says so loudly.
 
 import RekeyDelivery
 import RekeyModel
 import RekeyVendor
 
 struct SpoolStage: Sendable {
+    /// Where the new secret is kept until `done`.
+    enum Kept: Sendable {
+        /// In the spool: a crash from here on is recovered.
+        case spooled(SpooledSecret)
+        /// Only in memory (the spool write failed): delivered now or lost.
+        case inMemoryOnly(SpooledSecret, why: String)
+    }
+
     let environment: RunEnvironment
     let journal: JobJournal
 
-    func keep(_ issued: IssuedSecret, oldFingerprint: String?) async -> Result<SpooledSecret, RotationReason> {
+    func keep(_ issued: IssuedSecret, oldFingerprint: String?) async -> Kept {
         let job = journal.job
-        let spooled = SpooledSecret(
+        let secret = SpooledSecret(
             job: job.name, secret: issued.secret, fingerprint: environment.fingerprint(issued.secret),
             issuedAt: environment.clock.now(), expiry: issued.expiry)
         do {
-            try await environment.spool.write(spooled)
+            try await environment.spool.write(secret)
         } catch {
-            // The vendor issued a key rekey could not keep: the old one may be dead already.
-            return .failure(.spoolFailed(job: job.name, "\(error)"))
+            let why = "\(error)"
+            environment.log(
+                "job '\(job.name)': the new secret could not be spooled (\(why)); delivering it from memory, without the safety net"
+            )
+            await journal.issued(
+                newFingerprint: secret.fingerprint, oldFingerprint: oldFingerprint, expiry: secret.expiry,
+                requestID: issued.requestID, message: "not spooled (\(why)): delivered from memory")
+            return .inMemoryOnly(secret, why: why)
         }
         await journal.issued(
-            newFingerprint: spooled.fingerprint, oldFingerprint: oldFingerprint, expiry: spooled.expiry,
+            newFingerprint: secret.fingerprint, oldFingerprint: oldFingerprint, expiry: secret.expiry,
             requestID: issued.requestID)
-        return .success(spooled)
+        return .spooled(secret)
     }
 }
