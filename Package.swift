@@ -127,7 +127,8 @@ let package = Package(
         .testTarget(name: "RekeyVendorTests", dependencies: ["RekeyVendor", "RekeyTestSupport", "RekeySandbox"]),
         .testTarget(name: "RekeyDeliveryTests", dependencies: ["RekeyDelivery", "RekeyTestSupport"]),
         .testTarget(name: "RekeyEffectsTests", dependencies: ["RekeyEffects", "RekeyTestSupport"]),
-        .testTarget(name: "RekeyRunnerTests", dependencies: ["RekeyRunner", "RekeyTestSupport", "RekeySandbox"]),
+        .testTarget(
+            name: "RekeyRunnerTests", dependencies: ["RekeyRunner", "RekeyReporting", "RekeyTestSupport", "RekeySandbox"]),
         .testTarget(name: "RekeyReportingTests", dependencies: ["RekeyReporting", "RekeyTestSupport"]),
         .testTarget(name: "RekeySandboxTests", dependencies: ["RekeySandbox", "RekeyTestSupport"]),
         .testTarget(name: "rekeyTests", dependencies: ["RekeyTestSupport"]),

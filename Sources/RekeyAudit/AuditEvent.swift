@@ -17,6 +17,8 @@ public enum AuditStep: String, Sendable, Hashable, CaseIterable, Codable {
     case done
     case failed
     case needsRecovery = "needs-recovery"
+    /// The vendor may have rotated and no probe answered: the job's intent stays open.
+    case unsettled
     case recovered
     case adopted
     case baselined

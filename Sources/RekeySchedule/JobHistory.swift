@@ -28,6 +28,8 @@ public struct JobHistory: Sendable, Hashable {
     public var doneFingerprint: String?
     /// Needs an operator: the vendor may hold a key no sink has. Cleared by adopt/recovered/done.
     public var needsRecovery: Bool = false
+    /// Runs in a row that could not find out whether the vendor rotated (no probe answered).
+    public var unsettledRuns: Int = 0
     /// The secret is delivered, but a hook failed: the next run re-runs only hooks.
     public var hookFailed: Bool = false
 
@@ -61,6 +63,7 @@ public struct JobHistory: Sendable, Hashable {
             lastAttempt = event.time
         case .issued:
             openIntent = false
+            unsettledRuns = 0
             if let fp = event.newFingerprint {
                 latestFingerprint = fp
                 latestFingerprintAt = event.time
@@ -68,6 +71,7 @@ public struct JobHistory: Sendable, Hashable {
             if let expiry = event.expiry { self.expiry = expiry }
         case .done:
             openIntent = false
+            unsettledRuns = 0
             lastSuccess = event.time
             if let fp = event.newFingerprint { doneFingerprint = fp }
             if let expiry = event.expiry { self.expiry = expiry }
@@ -77,6 +81,7 @@ public struct JobHistory: Sendable, Hashable {
             hookFailed = false
         case .adopted, .recovered:
             openIntent = false
+            unsettledRuns = 0
             if let fp = event.newFingerprint {
                 latestFingerprint = fp
                 latestFingerprintAt = event.time
@@ -87,13 +92,20 @@ public struct JobHistory: Sendable, Hashable {
             openIntent = false
             baselinedAt = event.time
             if let expiry = event.expiry { self.expiry = expiry }
+        case .unsettled:
+            // The intent stays open: the next run probes before anything else.
+            unsettledRuns += 1
+            lastAttempt = event.time
+            lastError = event.message
         case .failed:
             openIntent = false
+            unsettledRuns = 0
             consecutiveFailures += 1
             lastFailure = event.time
             lastError = event.message
         case .needsRecovery:
             openIntent = false
+            unsettledRuns = 0
             needsRecovery = true
             lastFailure = event.time
             lastError = event.message

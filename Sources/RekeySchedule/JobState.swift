@@ -9,11 +9,14 @@ public enum JobState: String, Sendable, Hashable, CaseIterable, Codable {
     case failing
     case hookFailed = "hook-failed"
     case needsRecovery = "needs-recovery"
+    /// The vendor may have rotated and no probe has answered yet; each run probes again.
+    case unsettled
 
-    /// Precedence: needs-recovery > hook-failed > failing > overdue > due > ok. A job that
+    /// Precedence: needs-recovery > unsettled > hook-failed > failing > overdue > due > ok. A job that
     /// is in the log but in no job file has no schedule (`decision` nil): it is never due.
     public static func derive(history: JobHistory, decision: ScheduleDecision?) -> JobState {
         if history.needsRecovery { return .needsRecovery }
+        if history.unsettledRuns > 0 { return .unsettled }
         if history.hookFailed { return .hookFailed }
         if history.consecutiveFailures > 0 { return .failing }
         if decision?.isOverdue == true { return .overdue }

@@ -15,6 +15,7 @@ public struct ScheduleDecision: Sendable, Hashable {
         case outsideWindow(TimeWindow)
         case retryingAfterFailure(failures: Int, retryAt: Date)
         case needsRecovery
+        case unsettled(runs: Int)
         case hooksPending
         case forced
     }
@@ -47,6 +48,8 @@ public struct ScheduleDecision: Sendable, Hashable {
         case .retryingAfterFailure(let failures, _):
             "retrying after \(failures) failure\(failures == 1 ? "" : "s")"
         case .needsRecovery: "needs recovery: run `rekey adopt`"
+        case .unsettled(let runs):
+            "unsettled for \(runs) run\(runs == 1 ? "" : "s"): the vendor may have rotated; each run probes the old key first"
         case .hooksPending: "hooks failed last time: re-running hooks only"
         case .forced: "forced"
         }
@@ -92,6 +95,10 @@ public enum Scheduler {
     public static func decide(job: Job, history: JobHistory, now: Date, force: Bool = false) -> ScheduleDecision {
         if history.needsRecovery {
             return ScheduleDecision(isDue: false, reason: .needsRecovery)
+        }
+        if history.unsettledRuns > 0 {
+            // Recovery probes it at the start of every run; no regenerate until one answers.
+            return ScheduleDecision(isDue: false, reason: .unsettled(runs: history.unsettledRuns))
         }
         if history.hookFailed {
             return ScheduleDecision(isDue: true, hooksOnly: true, reason: .hooksPending, nextDue: now)

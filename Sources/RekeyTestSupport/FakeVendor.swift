@@ -22,6 +22,7 @@ public final class FakeVendor: Sendable {
         var faults: [Fault] = []
         var regenerates = 0
         var probes = 0
+        var unansweredProbes = 0
     }
 
     private let state: Mutex<State>
@@ -39,6 +40,11 @@ public final class FakeVendor: Sendable {
     /// Faults applied to the next regenerate calls, in order.
     public func inject(_ faults: [Fault]) {
         state.withLock { $0.faults += faults }
+    }
+
+    /// The next `count` probes get no answer (a vendor outage).
+    public func leaveProbesUnanswered(_ count: Int) {
+        state.withLock { $0.unansweredProbes = count }
     }
 
     public enum Failure: Error, Sendable {
@@ -66,6 +72,10 @@ public final class FakeVendor: Sendable {
     public func probe(_ key: String) -> ProbeResult {
         state.withLock { s in
             s.probes += 1
+            if s.unansweredProbes > 0 {
+                s.unansweredProbes -= 1
+                return .noAnswer("the vendor did not answer")
+            }
             return key == s.validKey ? .works : .dead
         }
     }

@@ -123,4 +123,17 @@ import Testing
         request.grace = RekeyDuration(seconds: 35)
         #expect(throws: Never.self) { try request.options(for: loaded, workspace: f.workspace) }
     }
+
+    @Test func aRunThatSkippedInvalidFilesExits65UnlessAJobFailedOrNeedsRecovery() {
+        var summary = RunSummary(runID: "r", outcomes: [])
+        summary.skippedInvalidFiles = true
+        #expect(summary.exitStatus == .invalidJobFiles)
+        summary.outcomes = [JobOutcome(job: "j", tenant: "t", env: "e", kind: .failed)]
+        #expect(summary.exitStatus == .jobFailed)
+        summary.outcomes = [JobOutcome(job: "j", tenant: "t", env: "e", kind: .unsettled)]
+        #expect(summary.exitStatus == .needsRecovery)
+        summary.outcomes = [JobOutcome(job: "j", tenant: "t", env: "e", kind: .locked)]
+        summary.oneOff = true
+        #expect(summary.exitStatus == .invalidJobFiles)
+    }
 }

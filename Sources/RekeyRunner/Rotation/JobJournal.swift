@@ -111,6 +111,11 @@ struct JobJournal: Sendable {
         await append(row(.failed, reason.description))
     }
 
+    /// The intent stays open: the next run probes the old key before anything else.
+    func unsettled(_ reason: RotationReason) async {
+        await append(row(.unsettled, reason.description))
+    }
+
     func needsRecovery(_ reason: RotationReason) async {
         await append(row(.needsRecovery, reason.description))
     }

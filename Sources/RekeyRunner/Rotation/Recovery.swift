@@ -22,6 +22,9 @@ public struct Recovery: Sendable {
         self.run = run
     }
 
+    /// Runs in a row without a probe answer before an unsettled job needs an operator.
+    static let unsettledRunsBeforeNeedsRecovery = 3
+
     /// Recovers every job that needs it; one outcome per job recovery touched.
     public func recoverAll(jobs: [Job]) async -> [JobOutcome] {
         var outcomes: [JobOutcome] = []
@@ -58,7 +61,7 @@ public struct Recovery: Sendable {
         }
         let histories = (try? await environment.audit.histories()) ?? [:]
         for job in jobs where !spooledJobs.contains(job.name) && histories[job.name]?.openIntent == true {
-            if let outcome = await claimed(job, { _ in await settleOpenIntent(job) }) {
+            if let outcome = await claimed(job, { history in await settleOpenIntent(job, history: history) }) {
                 outcomes.append(outcome)
             }
         }
@@ -117,7 +120,7 @@ public struct Recovery: Sendable {
     }
 
     /// An intent with no spool and no outcome: did the vendor rotate the key?
-    func settleOpenIntent(_ job: Job) async -> JobOutcome? {
+    func settleOpenIntent(_ job: Job, history: JobHistory) async -> JobOutcome? {
         let journal = JobJournal(environment: environment, run: run, job: job)
         let provider = environment.vendors.provider(for: job)
         guard !provider.isIdempotent else {
@@ -139,9 +142,17 @@ public struct Recovery: Sendable {
                 "an earlier run stopped during the vendor call; the old key still works, so nothing was rotated")
             return nil
         case .noAnswer(let why):
-            // Unknown either way: rotate nothing, keep the intent open, ask again next run.
-            let reason = RotationReason.interruptedRegenerateUnchecked(why)
-            environment.log("job '\(job.name)': \(reason)")
+            // Unknown either way: rotate nothing, keep the intent open, ask again next run —
+            // for a few runs; then an operator must look.
+            let runs = history.unsettledRuns + 1
+            if runs >= Self.unsettledRunsBeforeNeedsRecovery {
+                let reason = RotationReason.unsettledTooLong(job: job.name, runs: runs)
+                await journal.needsRecovery(reason)
+                return JobOutcome(job, reason.outcome, message: reason.description)
+            }
+            let reason = RotationReason.unsettled(
+                RotationReason.interruptedRegenerateUnchecked(why).description)
+            await journal.unsettled(reason)
             return JobOutcome(job, reason.outcome, message: reason.description)
         case .dead:
             let reason = RotationReason.interruptedRegenerateLost(job: job.name)

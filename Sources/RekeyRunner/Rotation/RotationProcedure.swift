@@ -104,6 +104,7 @@ struct RotationProcedure: Sendable {
     func record(_ reason: RotationReason) async {
         switch reason.outcome {
         case .needsRecovery: await journal.needsRecovery(reason)
+        case .unsettled: await journal.unsettled(reason)
         case .hookFailed, .notStarted: break
         default: await journal.failed(reason)
         }

@@ -52,6 +52,10 @@ public enum RotationReason: Error, Sendable, CustomStringConvertible {
     case hookFailed(index: Int, program: String, summary: String)
     /// The job's spool entry cannot be read: the secret it held may be the only copy.
     case spoolUnreadable(job: String, String)
+    /// The vendor may have rotated; no probe of the old key answered. Later runs probe again.
+    case unsettled(String)
+    /// Three runs in a row could not find out whether the vendor rotated.
+    case unsettledTooLong(job: String, runs: Int)
     /// A run stopped during a regenerate and the old key is now dead.
     case interruptedRegenerateLost(job: String)
     /// A run stopped during a regenerate and the old key could not be checked.
@@ -64,10 +68,11 @@ public enum RotationReason: Error, Sendable, CustomStringConvertible {
             .notDeliveredEverywhere, .interruptedRegenerateUnchecked:
             .failed
         case .answerLost, .sinkCannotCarry, .newKeyRejected, .interruptedRegenerateLost,
-            .spoolUnreadable, .undeliveredWithoutSpool:
+            .spoolUnreadable, .undeliveredWithoutSpool, .unsettledTooLong:
             .needsRecovery
         case .hookFailed: .hookFailed
         case .deliveredWithoutSpool: .rotated
+        case .unsettled: .unsettled
         case .stopRequested: .notStarted
         }
     }
@@ -84,8 +89,10 @@ public enum RotationReason: Error, Sendable, CustomStringConvertible {
             "could not write the audit intent row; nothing was changed"
         case .stopRequested:
             "a stop was requested before the vendor call; nothing was changed, the next run rotates it"
-        case .vendorFailed(let message), .answerLost(let message):
+        case .vendorFailed(let message), .answerLost(let message), .unsettled(let message):
             message
+        case .unsettledTooLong(let job, let runs):
+            "no probe of the old key answered in \(runs) runs, so rekey cannot tell whether the vendor rotated it; check the vendor's console: if the key changed, get it and \(NextStep.adopt(job: job))"
         case .undeliveredWithoutSpool(let job, let what):
             "the spool could not be written and delivery stopped short (\(what)); the new secret is only in the sinks that were written — copy it from one of them to the others, or get it from the vendor, and \(NextStep.adopt(job: job))"
         case .deliveredWithoutSpool(let why):

@@ -44,6 +44,8 @@ struct VendorStage: Sendable {
             return .stopped(.vendorFailed(message), attempts: attempts)
         case .needsRecovery(let message, let attempts):
             return .stopped(.answerLost(message), attempts: attempts)
+        case .unsettled(let message, let attempts):
+            return .stopped(.unsettled(message), attempts: attempts)
         }
     }
 }

@@ -1,8 +1,11 @@
-// The two seams a dry run swaps in, so that it writes nothing: an audit log that reads
-// the real one and refuses every append, and leases that create no lock file (a dry run
-// changes nothing, so it needs no exclusion).
+// The seams a dry run swaps in, so that it writes nothing: an audit log that reads the
+// real one and refuses every append, leases that create no lock file (a dry run changes
+// nothing, so it needs no exclusion), and a spool whose preflight does not count a state
+// directory the first real run will create as a problem.
 
+import Foundation
 import RekeyAudit
+import RekeyDelivery
 import RekeyEffects
 import RekeyModel
 
@@ -24,4 +27,17 @@ struct UnclaimedLeases: LeaseProvider {
     }
 
     func tryClaim(_ job: Job) -> (any Lease)? { NoLease() }
+}
+
+struct DryRunSpool: SpoolStore {
+    let inner: any SpoolStore
+    let directory: String
+
+    func preflight() async -> String? {
+        FileManager.default.fileExists(atPath: directory) ? await inner.preflight() : nil
+    }
+
+    func write(_ secret: SpooledSecret) async throws { try await inner.write(secret) }
+    func all() throws -> SpoolContents { try inner.all() }
+    func remove(job: String) async { await inner.remove(job: job) }
 }

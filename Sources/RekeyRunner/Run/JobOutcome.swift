@@ -15,6 +15,8 @@ public struct JobOutcome: Sendable, Hashable, Codable {
         case planned
         case failed
         case needsRecovery = "needs-recovery"
+        /// The vendor may have rotated and no probe answered; later runs probe again.
+        case unsettled
         case hookFailed = "hook-failed"
         /// Another process holds this credential's lock.
         case locked
@@ -52,7 +54,7 @@ public struct JobOutcome: Sendable, Hashable, Codable {
 
     public var isProblem: Bool {
         switch kind {
-        case .failed, .needsRecovery, .hookFailed, .locked, .notStarted: true
+        case .failed, .needsRecovery, .unsettled, .hookFailed, .locked, .notStarted: true
         default: false
         }
     }

@@ -30,6 +30,7 @@ extension RunEnvironment {
         let audit: any AuditLog
         let key: AuditKey
         let leases: any LeaseProvider
+        var spool: any SpoolStore = LocalSpool(directory: state.spool)
         do {
             switch access {
             case .rotate:
@@ -49,6 +50,7 @@ extension RunEnvironment {
                 key = AuditKey(bytes: (0..<32).map { _ in UInt8.random(in: 0...255) })
                 audit = DryRunAuditLog(reader: try SQLiteAuditReader.openIfPresent(path: paths.database))
                 leases = UnclaimedLeases()
+                spool = DryRunSpool(inner: spool, directory: state.spool)
             }
         } catch {
             throw .state(error)
@@ -64,7 +66,7 @@ extension RunEnvironment {
             clock: clock, random: random, audit: audit, auditKey: key,
             vendors: HTTPProviderSource(transport: transport, clock: clock),
             credentials: CredentialResolver(environment: processEnvironment), sinks: LocalSinkWriter(),
-            spool: LocalSpool(directory: state.spool), hooks: HookRunner(), leases: leases,
+            spool: spool, hooks: HookRunner(), leases: leases,
             globalOnFailure: config.onFailure, settleDelay: settleDelay, log: log,
             close: { await http.shutdown() })
     }

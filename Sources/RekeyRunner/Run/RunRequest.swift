@@ -89,7 +89,8 @@ public struct RunRequest: Sendable {
         let run = RotationRun(
             environment: environment, run: .new(trigger: trigger, at: clock.now(), random: random), options: options,
             stopRequested: stopRequested, progress: progress)
-        let summary = await run.execute(jobs: loaded.jobs)
+        var summary = await run.execute(jobs: loaded.jobs)
+        summary.skippedInvalidFiles = loaded.hasErrors
         await environment.close()
         return summary
     }

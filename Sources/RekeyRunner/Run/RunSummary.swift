@@ -14,6 +14,8 @@ public struct RunSummary: Sendable {
     public var seconds: Double = 0
     /// A one-off run (`--job`): a held job lock is then exit 75; a scheduled run skips it.
     public var oneOff = false
+    /// Invalid job files were skipped (`--skip-invalid`): the run still exits 65.
+    public var skippedInvalidFiles = false
 
     public init(runID: String, outcomes: [JobOutcome]) {
         self.runID = runID
@@ -22,10 +24,12 @@ public struct RunSummary: Sendable {
 
     public var exitStatus: ExitStatus {
         if let stoppedBy { return stoppedBy }
-        if !pendingRecovery.isEmpty || outcomes.contains(where: { $0.kind == .needsRecovery }) {
+        if !pendingRecovery.isEmpty || outcomes.contains(where: { $0.kind == .needsRecovery || $0.kind == .unsettled })
+        {
             return .needsRecovery
         }
         if outcomes.contains(where: { $0.kind == .failed || $0.kind == .hookFailed }) { return .jobFailed }
+        if skippedInvalidFiles { return .invalidJobFiles }
         if oneOff && outcomes.contains(where: { $0.kind == .locked }) { return .lockHeld }
         return .ok
     }

@@ -25,6 +25,9 @@ public enum RotationCallOutcome: Sendable {
     case failed(String, attempts: Int, lastError: ProviderError?)
     /// The vendor may hold a key nobody has: an operator must act (`rekey adopt`).
     case needsRecovery(String, attempts: Int)
+    /// The vendor may have rotated, and no probe of the old key answered within the settle
+    /// window: later runs probe again before anything else happens to the job.
+    case unsettled(String, attempts: Int)
 }
 
 public struct RotationCall: Sendable {
@@ -34,6 +37,9 @@ public struct RotationCall: Sendable {
     public let clock: any RekeyClock
     public let random: any RandomSource
     public let settleDelay: Duration
+    /// How long probes of the old key are retried, after an ambiguous attempt, while they
+    /// get no answer (DESIGN step 3: up to 5 minutes in the run).
+    public var settleWindow: Duration = .seconds(300)
     /// True once the process was asked to stop: no further attempt of a non-idempotent
     /// call starts (an attempt already sent is still awaited and its answer kept).
     public let stopRequested: @Sendable () -> Bool
@@ -137,7 +143,7 @@ public struct RotationCall: Sendable {
                     record.summary += "; ambiguous: probing the old key"
                     await observe(record)
                     try? await clock.sleep(for: settleDelay)
-                    switch await provider.probe(probeSecret, timeout: settings.timeout) {
+                    switch await settle(probeSecret, policy: policy) {
                     case .works where failure.status == 401:
                         // Rejected, yet the key works: the vendor did nothing. Re-sending a
                         // regenerate that was refused would be guessing: stop here.
@@ -154,12 +160,28 @@ public struct RotationCall: Sendable {
                         return .needsRecovery(
                             lostAnswerMessage("\(failure); the old key is now rejected"), attempts: attempt)
                     case .noAnswer(let why):
-                        return .needsRecovery(
-                            lostAnswerMessage("\(failure); the old key could not be checked: \(why)"), attempts: attempt
-                        )
+                        return .unsettled(
+                            "the vendor may have rotated the key (\(failure)) and the old key could not be checked for \(settleWindow) (\(why)); rekey probes it again on each run and starts no regenerate until a probe answers",
+                            attempts: attempt)
                     }
                 }
             }
+        }
+    }
+
+    /// Probes the old key until it answers (works or dead), retrying with the job's backoff
+    /// while it does not, for up to `settleWindow`. "No answer" is not "dead".
+    private func settle(_ oldKey: Secret, policy: RetryPolicy) async -> ProbeResult {
+        let giveUp = clock.now() + settleWindow.seconds
+        var probes = 0
+        while true {
+            probes += 1
+            let result = await provider.probe(oldKey, timeout: settings.timeout)
+            guard case .noAnswer = result else { return result }
+            // Never more often than the settle delay: an outage is not helped by hammering.
+            let wait = max(policy.delay(afterAttempt: probes, retryAfterSeconds: nil), settleDelay)
+            guard clock.now() + wait.seconds < giveUp else { return result }
+            try? await clock.sleep(for: wait)
         }
     }
 }

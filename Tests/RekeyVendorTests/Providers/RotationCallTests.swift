@@ -160,19 +160,38 @@ import Testing
         #expect(message.contains("rejected"))
     }
 
-    @Test func anAmbiguousFailureWithAnUnansweredProbeNeedsRecovery() async throws {
+    /// "No answer" is not "dead": the old key is probed again, with backoff, for the settle
+    /// window; only then is the job unsettled (probed again by later runs), never needs-recovery.
+    @Test func anAmbiguousFailureWithAnUnansweredProbeIsProbedForFiveMinutesThenUnsettled() async throws {
         let provider = ScriptedProvider(
             idempotent: false, issues: [.fail(.network(headSent: true)), .ok("never")],
             probes: [.noAnswer("the probe answered 502")])
         let outcome = await run(provider)
-        guard case .needsRecovery(let message, let attempts) = outcome else {
-            Issue.record("expected needsRecovery, got \(outcome)")
+        guard case .unsettled(let message, let attempts) = outcome else {
+            Issue.record("expected unsettled, got \(outcome)")
             return
         }
         #expect(attempts == 1)
         #expect(provider.issueCalls == 1)
-        #expect(message.contains("rekey adopt"))
-        #expect(message.contains("the probe answered 502"))
+        #expect(provider.probeCalls.count > 3)
+        #expect(clock.sleeps.dropFirst().reduce(Duration.zero, +) <= .seconds(300))
+        #expect(message.contains("probes it again on each run"))
+        #expect(message.contains("could not be checked"))
+    }
+
+    @Test func aProbeThatAnswersLaterInTheSettleWindowDecides() async throws {
+        let provider = ScriptedProvider(
+            idempotent: false, issues: [.fail(.network(headSent: true)), .ok("new-key")],
+            probes: [.noAnswer("the probe answered 502"), .noAnswer("timeout"), .works])
+        let outcome = await run(provider)
+        guard case .issued(let issued, let attempts, let mustVerify) = outcome else {
+            Issue.record("expected issued, got \(outcome)")
+            return
+        }
+        #expect(issued.secret.revealed == "new-key")
+        #expect(attempts == 2)
+        #expect(mustVerify)
+        #expect(provider.probeCalls.count == 3)
     }
 
     @Test func anAmbiguousFailureWithoutAProbeNeedsRecovery() async throws {
