@@ -6,6 +6,9 @@ import RekeyModel
 extension JobDecoder {
     package static let policyKeys = ["every", "renew_before", "window", "jitter", "grace", "retry", "verify"]
     package static let retryKeys = ["attempts", "base", "max", "timeout", "deadline"]
+    /// `rekey run --grace` unless given, and what it must leave beyond the longest attempt.
+    static let defaultGrace: Duration = .seconds(60)
+    static let deliveryAllowance: Duration = .seconds(15)
 
     package mutating func decodePolicy(_ map: YAMLNode, kind: ProviderKind?) -> Policy? {
         var policy = Policy()
@@ -68,6 +71,16 @@ extension JobDecoder {
         }
         if retry.deadline < retry.timeout {
             reader.error(map["deadline"] ?? map, "'deadline' must not be shorter than 'timeout'")
+        }
+        // After a stop, an attempt already sent is awaited up to its timeout, then spooled and
+        // delivered: `rekey run --grace` (60s unless given) must cover both.
+        if let node = map["timeout"], retry.timeout + Self.deliveryAllowance > Self.defaultGrace {
+            reader.warning(
+                node,
+                "'timeout' \(retry.timeout) leaves less than 15s of the default --grace 60s after a stop: `rekey run` refuses it unless --grace is at least the timeout + 15s",
+                hint:
+                    "pass --grace (and raise systemd's TimeoutStopSec / terminationGracePeriodSeconds to 30s above it), or shorten 'timeout'"
+            )
         }
         return retry
     }

@@ -203,3 +203,25 @@ import Testing
         #expect(result.jobs.first?.tenant == "acme")
     }
 }
+
+/// A per-attempt timeout the default --grace cannot cover is flagged by `validate`.
+@Suite struct GraceCoverageTests {
+    @Test func aTimeoutAboveFortyFiveSecondsIsAWarningNamingGrace() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try dir.write(
+            "j.yaml",
+            """
+            name: slow
+            tenant: acme
+            env: prod
+            provider: {kind: qrvey.admin-token, base_url: "https://q.example", username: u}
+            credentials: {access_key: {env: K}}
+            policy: {every: 1d, retry: {timeout: 50s, deadline: 5m}}
+            sinks: [{id: t, kind: file, path: t.token}]
+            """)
+        let result = JobLoader.load(paths: [dir.path])
+        #expect(!result.hasErrors)
+        #expect(result.diagnostics.contains { $0.severity == .warning && $0.message.contains("--grace") })
+    }
+}
