@@ -32,4 +32,15 @@ import Testing
         let termination = try #require(Self.seconds(after: "terminationGracePeriodSeconds:", in: job))
         #expect(termination >= grace + 30)
     }
+
+    /// rekey's windows are UTC; a scheduler firing in the host's local time could miss them.
+    @Test func theSchedulersFireInUTCOrHourly() throws {
+        let timer = try Self.text("cron/rekey.timer")
+        #expect(timer.split(separator: "\n").contains { $0.hasPrefix("OnCalendar=") && $0.hasSuffix(" UTC") })
+        #expect(try Self.text("cron/cronjob.yaml").contains("timeZone: Etc/UTC"))
+        let line = try #require(
+            try Self.text("cron/crontab").split(separator: "\n").first { $0.contains("rekey run") })
+        let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+        #expect(fields[1] == "*", "the crontab must tick hourly: Debian's cron has no CRON_TZ")
+    }
 }
