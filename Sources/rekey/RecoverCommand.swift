@@ -21,10 +21,10 @@ struct RecoverCommand: AsyncParsableCommand {
         let loaded = try shared.loadJobs(workspace)
         let environment = try openEnvironment(workspace)
         let run = manualRun()
-        let outcomes = await Recovery(environment: environment, run: run).recoverAll(jobs: loaded.jobs)
+        let summary = await Recovery(environment: environment, run: run).summary(jobs: loaded.jobs)
         await environment.close()
-        let summary = RunSummary(runID: run.runID, outcomes: outcomes)
-        Console.out(outcomes.isEmpty ? "nothing to recover" : summary.render())
+        let nothing = summary.outcomes.isEmpty && summary.pendingRecovery.isEmpty
+        Console.out(nothing ? "nothing to recover" : summary.render())
         if summary.exitStatus != .ok { throw ExitCode(summary.exitStatus.rawValue) }
     }
 }

@@ -106,3 +106,19 @@ import Testing
         #expect(try await f.audit.histories()["acme-b"]?.needsRecovery == true)
     }
 }
+
+/// `rekey recover` never says "nothing to recover" while a job needs an operator.
+@Suite struct RecoverCommandSummaryTests {
+    @Test func aNeedsRecoveryJobIsNamedWithTheWayOutAndExitsTwo() async throws {
+        let f = try RecoveryTests.Fixture()
+        defer { f.dir.remove() }
+        var row = AuditEvent.job(f.job, step: .needsRecovery, runID: "earlier", time: f.clock.now())
+        row.message = "answer lost"
+        try await f.audit.append(row)
+        let summary = await Recovery(environment: try f.environment(), run: TestRunEnvironment.run).summary(
+            jobs: [f.job])
+        #expect(summary.outcomes.isEmpty)
+        #expect(summary.pendingRecovery == [f.job.name])
+        #expect(summary.exitStatus == .needsRecovery)
+    }
+}

@@ -25,6 +25,18 @@ public struct Recovery: Sendable {
     /// Runs in a row without a probe answer before an unsettled job needs an operator.
     static let unsettledRunsBeforeNeedsRecovery = 3
 
+    /// `rekey recover`: recovery alone, as a run summary that also names every job still
+    /// needing an operator (a needs-recovery job has nothing to deliver, yet is not fine).
+    public func summary(jobs: [Job]) async -> RunSummary {
+        let outcomes = await recoverAll(jobs: jobs)
+        var summary = RunSummary(runID: run.runID, outcomes: outcomes)
+        let histories = (try? await environment.audit.histories()) ?? [:]
+        summary.pendingRecovery = jobs.map(\.name).filter { name in
+            histories[name]?.needsRecovery == true && !outcomes.contains { $0.job == name }
+        }
+        return summary
+    }
+
     /// Recovers every job that needs it; one outcome per job recovery touched.
     public func recoverAll(jobs: [Job]) async -> [JobOutcome] {
         var outcomes: [JobOutcome] = []
