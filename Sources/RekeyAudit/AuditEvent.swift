@@ -16,6 +16,8 @@ public enum AuditStep: String, Sendable, Hashable, CaseIterable, Codable {
     case hook
     case done
     case failed
+    /// Stopped at preflight, before any vendor call: a configuration problem (no backoff).
+    case preflightFailed = "preflight-failed"
     case needsRecovery = "needs-recovery"
     /// The vendor may have rotated and no probe answered: the job's intent stays open.
     case unsettled

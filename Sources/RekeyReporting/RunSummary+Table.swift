@@ -23,6 +23,11 @@ extension RunSummary {
         for job in pendingRecovery {
             lines.append("job '\(job)' still needs recovery: \(NextStep.adopt(job: job)) (see `rekey audit report`)")
         }
+        for waiting in backingOff {
+            lines.append(
+                "job '\(waiting.job)' is failing (\(waiting.failures) failure\(waiting.failures == 1 ? "" : "s")): next retry \(Timestamps.iso8601(waiting.retryAt)); to retry now: rekey run --job \(waiting.job)"
+            )
+        }
         if let stoppedBy {
             let notStarted = outcomes.filter { $0.kind == .notStarted }.map(\.job)
             lines.append(

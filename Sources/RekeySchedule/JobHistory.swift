@@ -12,8 +12,12 @@ public struct JobHistory: Sendable, Hashable {
     public var expiry: Date?
     /// When the job was marked current without a vendor call.
     public var baselinedAt: Date?
-    /// Failures since the last success.
+    /// Vendor-side failures since the last success: they set the failure backoff.
     public var consecutiveFailures: Int = 0
+    /// The last attempt stopped at preflight (a configuration problem: a missing variable,
+    /// a missing directory). It makes the job failing but starts no backoff: the next run
+    /// tries again as soon as the problem is fixed.
+    public var configurationProblem = false
     public var lastFailure: Date?
     public var lastError: String?
     public var lastAttempt: Date?
@@ -59,6 +63,7 @@ public struct JobHistory: Sendable, Hashable {
         case .intent:
             lastAttempt = event.time
             openIntent = true
+            configurationProblem = false
         case .attempt:
             lastAttempt = event.time
         case .issued:
@@ -76,6 +81,7 @@ public struct JobHistory: Sendable, Hashable {
             if let fp = event.newFingerprint { doneFingerprint = fp }
             if let expiry = event.expiry { self.expiry = expiry }
             consecutiveFailures = 0
+            configurationProblem = false
             lastError = nil
             needsRecovery = false
             hookFailed = false
@@ -96,6 +102,11 @@ public struct JobHistory: Sendable, Hashable {
             // The intent stays open: the next run probes before anything else.
             unsettledRuns += 1
             lastAttempt = event.time
+            lastError = event.message
+        case .preflightFailed:
+            configurationProblem = true
+            lastAttempt = event.time
+            lastFailure = event.time
             lastError = event.message
         case .failed:
             openIntent = false

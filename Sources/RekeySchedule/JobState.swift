@@ -18,7 +18,7 @@ public enum JobState: String, Sendable, Hashable, CaseIterable, Codable {
         if history.needsRecovery { return .needsRecovery }
         if history.unsettledRuns > 0 { return .unsettled }
         if history.hookFailed { return .hookFailed }
-        if history.consecutiveFailures > 0 { return .failing }
+        if history.consecutiveFailures > 0 || history.configurationProblem { return .failing }
         if decision?.isOverdue == true { return .overdue }
         if decision?.dueBySchedule == true { return .due }
         return .ok

@@ -92,7 +92,12 @@ public enum Scheduler {
         return candidates.min { $0.0 < $1.0 }
     }
 
-    public static func decide(job: Job, history: JobHistory, now: Date, force: Bool = false) -> ScheduleDecision {
+    /// `ignoreBackoff`: the operator named this job (`rekey run --job X`), so its failure
+    /// backoff does not hold it back — only that; never its schedule, its window, or a job
+    /// that needs recovery or is unsettled.
+    public static func decide(
+        job: Job, history: JobHistory, now: Date, force: Bool = false, ignoreBackoff: Bool = false
+    ) -> ScheduleDecision {
         if history.needsRecovery {
             return ScheduleDecision(isDue: false, reason: .needsRecovery)
         }
@@ -119,7 +124,7 @@ public enum Scheduler {
             decision = ScheduleDecision(isDue: true, reason: .neverRotated, nextDue: now, dueBySchedule: true)
         }
 
-        if history.consecutiveFailures > 0, let lastFailure = history.lastFailure {
+        if !ignoreBackoff, history.consecutiveFailures > 0, let lastFailure = history.lastFailure {
             let retryAt = lastFailure + failureBackoff(failures: history.consecutiveFailures)
             if retryAt > now {
                 decision.isDue = false

@@ -108,7 +108,11 @@ struct JobJournal: Sendable {
     }
 
     func failed(_ reason: RotationReason) async {
-        await append(row(.failed, reason.description))
+        if case .preflight = reason {
+            await append(row(.preflightFailed, reason.description))
+        } else {
+            await append(row(.failed, reason.description))
+        }
     }
 
     /// The intent stays open: the next run probes the old key before anything else.

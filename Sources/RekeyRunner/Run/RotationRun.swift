@@ -44,10 +44,16 @@ public struct RotationRun: Sendable {
         let now = environment.clock.now()
         let recoveredNames = Set(outcomes.map(\.job))
         var pendingRecovery: [String] = []
+        var backingOff: [RunSummary.BackingOff] = []
         var due: [(Job, ScheduleDecision)] = []
         for job in jobs where !recoveredNames.contains(job.name) {
             let history = histories[job.name] ?? JobHistory()
-            let decision = Scheduler.decide(job: job, history: history, now: now, force: options.force)
+            let decision = Scheduler.decide(
+                job: job, history: history, now: now, force: options.force,
+                ignoreBackoff: options.filter.names.contains(job.name))
+            if case .retryingAfterFailure(let failures, let retryAt) = decision.reason {
+                backingOff.append(RunSummary.BackingOff(job: job.name, failures: failures, retryAt: retryAt))
+            }
             if history.needsRecovery { pendingRecovery.append(job.name) }
             if decision.isDue { due.append((job, decision)) }
         }
@@ -56,6 +62,7 @@ public struct RotationRun: Sendable {
 
         var summary = RunSummary(runID: run.runID, outcomes: outcomes)
         summary.pendingRecovery = pendingRecovery.filter { name in !outcomes.contains { $0.job == name } }
+        summary.backingOff = backingOff
         summary.stoppedBy = stopRequested()
         summary.oneOff = !options.isScheduled
         summary.seconds = environment.clock.now().timeIntervalSince(started)

@@ -9,6 +9,21 @@ public struct RunSummary: Sendable {
     public var outcomes: [JobOutcome]
     /// Jobs not run this time that still need recovery from earlier runs.
     public var pendingRecovery: [String] = []
+    /// Failing jobs held back by their failure backoff this time.
+    public var backingOff: [BackingOff] = []
+
+    /// A failing job waiting out its backoff.
+    public struct BackingOff: Sendable, Hashable, Codable {
+        public var job: String
+        public var failures: Int
+        public var retryAt: Date
+
+        public init(job: String, failures: Int, retryAt: Date) {
+            self.job = job
+            self.failures = failures
+            self.retryAt = retryAt
+        }
+    }
     /// SIGTERM/SIGINT arrived: the signal's exit code.
     public var stoppedBy: ExitStatus?
     public var seconds: Double = 0
