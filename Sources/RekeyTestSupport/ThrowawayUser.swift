@@ -38,6 +38,24 @@ public final class ThrowawayUser: Sendable {
         try Self.tool("/usr/bin/setpriv", ["--reuid=\(uid)", "--regid=\(gid)", "--clear-groups"] + argv)
     }
 
+    /// Runs `argv` as this user with `groups` as its supplementary groups; returns its exit
+    /// status and its stdout and stderr together.
+    public func status(_ argv: [String], groups: [UInt32]) throws -> (status: Int32, output: String) {
+        let groupArgument =
+            groups.isEmpty ? "--clear-groups" : "--groups=" + groups.map(String.init).joined(separator: ",")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+        process.arguments = ["--reuid=\(uid)", "--regid=\(gid)", groupArgument] + argv
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = out
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
     /// Removes the user (files it owns stay, and are removed with the test's directory).
     public func remove() {
         _ = try? Self.tool("/usr/sbin/userdel", [name])

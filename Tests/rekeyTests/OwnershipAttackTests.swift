@@ -110,6 +110,42 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: state).isEmpty, "rekey wrote into it")
     }
 
+    /// The rule must not break what is safe: rekey as an ordinary user, delivering into its
+    /// own directory under a sticky shared one (as under /tmp) and into a group-writable
+    /// directory of one of its supplementary groups (a Kubernetes fsGroup volume).
+    @Test func aNonRootRekeyStillDeliversUnderStickyTmpAndIntoItsFsGroupDirectory() throws {
+        guard Self.canRun else { return }
+        let setup = try Setup(
+            sinks:
+                "{id: app, kind: file, path: ../shared/mine/app.key}, {id: copy, kind: file, path: ../fsgroup/app.key}")
+        let user = try ThrowawayUser()
+        defer {
+            user.remove()
+            setup.stop()
+        }
+        let fsGroup: UInt32 = 100
+        let dir = setup.dir
+        for (path, uid, gid, mode) in [
+            ("shared/mine", user.uid, user.gid, 0o700), ("fsgroup", 0, fsGroup, 0o2775),
+            ("state", user.uid, user.gid, 0o700),
+        ] {
+            try FileManager.default.createDirectory(atPath: dir.file(path), withIntermediateDirectories: true)
+            chown(dir.file(path), uid, gid)
+            chmod(dir.file(path), mode_t(mode))
+        }
+        try dir.write("shared/mine/app.key", setup.initialKey)
+        chown(dir.file("shared/mine/app.key"), user.uid, user.gid)
+        chmod(dir.file("shared/mine/app.key"), 0o600)
+        chmod(dir.file("jobs"), 0o755)
+        let result = try user.status([RekeyProcess.binary.path, "run", "--force"] + setup.args, groups: [fsGroup])
+        #expect(result.status == 0, "\(result.output)")
+        let rotated = try #require(try setup.sandbox.currentKeys()[setup.org])
+        #expect(rotated != setup.initialKey)
+        for sink in ["shared/mine/app.key", "fsgroup/app.key"] {
+            #expect(try String(contentsOfFile: dir.file(sink), encoding: .utf8) == rotated, "\(sink)")
+        }
+    }
+
     @Test func aSinkInsideTheStateDirectoryIsRefused() throws {
         let setup = try Setup(
             sinks: "{id: app, kind: file, path: ../sinks/app.key}, {id: audit, kind: file, path: ../state/audit.key}")
