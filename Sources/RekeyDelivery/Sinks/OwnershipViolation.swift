@@ -30,7 +30,7 @@ public enum OwnershipViolation: Error, Sendable, Hashable, CustomStringConvertib
         case .directoryOfAnotherUser(let directory, let uid, let rekeyUID):
             "\(directory) belongs to uid \(uid), neither rekey's user (uid \(rekeyUID)) nor root, so that user could swap what rekey writes below it. Run chown root \(directory) (or chown \(rekeyUID) \(directory)), or move the file elsewhere."
         case .worldWritableNotSticky(let directory):
-            "\(directory) is writable by every user and not sticky, so anyone could swap what rekey writes below it. Run chown root \(directory) and chmod o-w,+t \(directory) (or chmod o-w \(directory)), or move the file elsewhere."
+            "\(directory) is writable by every user and not sticky, so anyone could swap what rekey writes below it. Run chmod o-w,+t \(directory) (or only chmod +t \(directory) if other users must keep creating files there), or move the file elsewhere."
         case .entryOfAnotherUserInSharedDirectory(let path, let uid, let directory, let rekeyUID):
             "\(path) belongs to uid \(uid) and sits in \(directory), which every user can write, so it is not rekey's to trust. Use a directory of rekey's user there (chown \(rekeyUID) \(path), after checking what it holds), or move the file elsewhere."
         case .symlinkOfAnotherUser(let path, let uid):
