@@ -1,8 +1,11 @@
 // The state directory (0700): the spool, lock files, the audit database, its key and
-// head. Created on first use; a directory others can read is tightened, because the
-// spool holds secrets between issuance and delivery.
+// head. Created on first use; a directory of rekey's own that others can read is
+// tightened, because the spool holds secrets between issuance and delivery. A state
+// directory of another uid, a spool or lock directory that is a symlink, and a state
+// directory whose parents break the ownership rule (`PathOwnership`) are refused.
 
 import Foundation
+import RekeyDelivery
 
 #if canImport(Glibc)
     import Glibc
@@ -11,11 +14,15 @@ import Foundation
 public enum StateDirectoryError: Error, LocalizedError, CustomStringConvertible {
     case cannotCreate(String, String)
     case auditMissing(directory: String, database: String, found: [String])
+    /// Another user could read or redirect what rekey keeps here.
+    case unsafe(String, String)
 
     public var description: String {
         switch self {
         case .cannotCreate(let path, let why):
             "cannot create the state directory \(path) (\(why)): create it (mode 0700) or pass --state-dir"
+        case .unsafe(let path, let why):
+            "refusing to use the state directory \(path): \(why)"
         case .auditMissing(let directory, let database, let found):
             "refusing to run: the audit database \(database) is missing but \(directory) holds earlier state (\(found.joined(separator: ", "))). Without the audit log rekey cannot tell what was rotated or recover safely. Restore the database (or point --db at it); to really start afresh, move the state directory away first"
         }
@@ -36,8 +43,9 @@ public struct StateDirectory: Sendable {
     public var auditKey: String { path + "/audit.key" }
     public var auditHead: String { path + "/audit.head" }
 
-    /// Creates the directory and its parts, 0700.
-    public func prepare() throws {
+    /// Creates the directory and its parts, 0700, and refuses one another user could
+    /// read or redirect (checked before anything is tightened or written).
+    public func prepare(ownership: PathOwnership = PathOwnership()) throws {
         for directory in [path, spool, locks] {
             do {
                 try FileManager.default.createDirectory(
@@ -46,9 +54,29 @@ public struct StateDirectory: Sendable {
                 throw StateDirectoryError.cannotCreate(directory, error.localizedDescription)
             }
             var info = stat()
-            if stat(directory, &info) == 0, info.st_mode & 0o077 != 0 {
+            // The state directory may be reached through a (checked) symlink; its parts may not.
+            let found = directory == path ? stat(directory, &info) : lstat(directory, &info)
+            guard found == 0 else {
+                throw StateDirectoryError.cannotCreate(directory, String(cString: strerror(errno)))
+            }
+            if info.st_mode & S_IFMT == S_IFLNK {
+                throw StateDirectoryError.unsafe(
+                    path,
+                    "\(directory) is a symlink (owned by uid \(info.st_uid)); rekey never follows a link inside its state directory. Remove the symlink \(directory); rekey recreates the directory."
+                )
+            }
+            if info.st_uid != geteuid() && info.st_uid != 0 {
+                throw StateDirectoryError.unsafe(
+                    path,
+                    "\(directory) belongs to uid \(info.st_uid), not to rekey's user (uid \(geteuid())) or root, so that user could read the spooled keys or redirect them. Run chown -R \(geteuid()) \(path) (after checking what it holds), or pass another --state-dir."
+                )
+            }
+            if info.st_mode & 0o077 != 0 {
                 _ = chmod(directory, 0o700)
             }
+        }
+        if let problem = ownership.problems(forDirectory: path).first {
+            throw StateDirectoryError.unsafe(path, "\(problem)")
         }
     }
 

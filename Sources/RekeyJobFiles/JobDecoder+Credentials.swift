@@ -90,10 +90,21 @@ extension JobDecoder {
         }
     }
 
-    /// Absolute, with relative paths resolved against the job file's directory.
+    /// Absolute, with relative paths resolved against the job file's (real) directory.
+    /// `.` and `..` are taken lexically and no symlink in the path is resolved: the sinks'
+    /// ownership check must see a link planted at a sink path (Foundation's
+    /// `standardizedFileURL` resolves every symlink of a path holding `..`).
     package func resolvePath(_ path: String) -> String {
-        let expanded = path.hasPrefix("/") ? path : baseDirectory + "/" + path
-        return URL(fileURLWithPath: expanded).standardizedFileURL.path
+        let base = URL(fileURLWithPath: baseDirectory).resolvingSymlinksInPath().path
+        var components: [Substring] = []
+        for component in (path.hasPrefix("/") ? path : base + "/" + path).split(separator: "/") {
+            switch component {
+            case ".": continue
+            case "..": _ = components.popLast()
+            default: components.append(component)
+            }
+        }
+        return "/" + components.joined(separator: "/")
     }
 }
 

@@ -80,7 +80,14 @@ import Testing
             problems == [
                 SinkProblem(sinkID: "file", error: .cannotReproduceOwnership(path: path, uid: 1234, gid: 1234))
             ])
-        #expect(SinkPreflight(identity: root).problems(for: [fileSpec(path)]).isEmpty)
+        // Root could keep that owner, but adopts another user's file only when the sink names it.
+        #expect(
+            SinkPreflight(identity: root).problems(for: [fileSpec(path)]) == [
+                SinkProblem(sinkID: "file", error: .unsafeOwnership(.fileOfAnotherUser(path: path, uid: 1234)))
+            ])
+        var named = fileSpec(path)
+        named.owner = "1234"
+        #expect(SinkPreflight(identity: root).problems(for: [named]).isEmpty)
     }
 
     @Test func aFileOwnedByUsInOneOfOurGroupsIsFine() throws {

@@ -27,3 +27,31 @@ import Testing
         }
     }
 }
+
+/// A state directory another user owns, or whose spool is a link, is refused (never chmod'ed).
+@Suite struct StateDirectoryOwnershipTests {
+    @Test func aStateDirectoryOwnedByAnotherUserIsRefusedAndLeftAsItIs() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let state = StateDirectory(path: dir.file("state"))
+        try FileManager.default.createDirectory(
+            atPath: state.path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        #expect(chown(state.path, 1234, 1234) == 0)
+        let error = #expect(throws: StateDirectoryError.self) { try state.prepare() }
+        let message = error.map { "\($0)" } ?? ""
+        #expect(message.contains(state.path) && message.contains("uid 1234"), "\(message)")
+        let mode = try FileManager.default.attributesOfItem(atPath: state.path)[.posixPermissions] as? Int
+        #expect(mode == 0o755)
+    }
+
+    @Test func aSpoolDirectoryThatIsASymlinkIsRefused() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let state = StateDirectory(path: dir.file("state"))
+        try FileManager.default.createDirectory(atPath: dir.file("elsewhere"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: state.path, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: state.spool, withDestinationPath: dir.file("elsewhere"))
+        let error = #expect(throws: StateDirectoryError.self) { try state.prepare() }
+        #expect("\(error.map { "\($0)" } ?? "")".contains("Remove the symlink \(state.spool)"))
+    }
+}

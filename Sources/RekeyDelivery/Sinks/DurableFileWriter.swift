@@ -64,9 +64,22 @@ public struct NewFileAttributes: Sendable, Hashable {
 
 public struct DurableFileWriter: Sendable {
     let hook: DurableWriteHook
+    /// When set, the ownership rule is checked again right before each write: preflight and
+    /// write are apart in time, and a link or file planted in between must not be followed.
+    let ownership: PathOwnership?
 
-    public init(hook: DurableWriteHook = .none) {
+    public init(hook: DurableWriteHook = .none, ownership: PathOwnership? = nil) {
         self.hook = hook
+        self.ownership = ownership
+    }
+
+    /// Throws the first ownership problem of `path` (none without an ownership rule).
+    func checkOwnership(of path: String, newFile: NewFileAttributes) throws(SinkError) {
+        guard let ownership else { return }
+        let declaredOwner = newFile.owner.flatMap { try? SinkPath.user(named: $0).uid }
+        if let problem = ownership.problems(forFile: path, allowedOwner: declaredOwner).first {
+            throw .unsafeOwnership(problem)
+        }
     }
 
     /// Replaces the file at `path` (following symlinks) with `bytes`. Returns the path really
@@ -75,6 +88,7 @@ public struct DurableFileWriter: Sendable {
     public func replaceContents(of path: String, with bytes: [UInt8], newFile: NewFileAttributes) throws(SinkError)
         -> String
     {
+        try checkOwnership(of: path, newFile: newFile)
         let target = try SinkPath.resolve(path)
         let attributes = try Self.attributes(for: target, newFile: newFile)
         try replace(target.path, with: bytes, attributes: attributes)

@@ -38,6 +38,7 @@ public struct EnvFileSink: SecretSink {
         case .success(let value): quoted = value
         case .failure(let violation): throw .valueNotRepresentable(path: spec.path, key: key, rule: violation.rule)
         }
+        try writer.checkOwnership(of: spec.path, newFile: NewFileAttributes(spec: spec))
         let target = try SinkPath.resolve(spec.path)
         // Two jobs may set different keys in one file: serialise read-modify-write per
         // directory (flock on the directory, which the rename does not replace), across

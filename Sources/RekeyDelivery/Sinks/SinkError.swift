@@ -45,6 +45,12 @@ public enum SinkError: Error, Sendable, Hashable {
     case notUTF8(path: String)
     /// Reading back a file that does not exist.
     case fileMissing(path: String)
+    /// The file, a symlink or a directory on its way breaks the ownership rule.
+    case unsafeOwnership(OwnershipViolation)
+    /// The sink resolves into rekey's own state directory.
+    case insideStateDirectory(path: String, resolved: String, stateDirectory: String)
+    /// The sink is the same file (and key) as another sink of this run.
+    case sameFileAsAnotherSink(path: String, other: String)
 
     /// True when retrying the write cannot succeed because of the value itself: the runner
     /// reports the job `needs-recovery` and keeps the spool. Other errors roll forward
@@ -111,6 +117,12 @@ extension SinkError: CustomStringConvertible, LocalizedError {
             "\(path) is not valid UTF-8. rekey only edits text files; fix the file or the path."
         case .fileMissing(let path):
             "\(path) does not exist. Write the current credential there first, or reference it another way."
+        case .unsafeOwnership(let violation):
+            "\(violation) rekey writes no key where another user could redirect or read it."
+        case .insideStateDirectory(let path, let resolved, let stateDirectory):
+            "\(path)\(resolved == path ? "" : " (really \(resolved))") is inside rekey's state directory \(stateDirectory), where it would overwrite rekey's own files (audit key, spool). Point the sink at a file outside \(stateDirectory)."
+        case .sameFileAsAnotherSink(let path, let other):
+            "\(path) is the same file as \(other) (found by device and inode): one would overwrite the other's key. Give each sink its own file (or, for env-file sinks, its own key)."
         }
     }
 

@@ -22,11 +22,22 @@ struct FileStatus: Sendable, Hashable {
     var mode: UInt32
     var uid: UInt32
     var gid: UInt32
+    /// File identity (`st_dev`, `st_ino`): two paths name one file when both match.
+    var device: UInt64 = 0
+    var inode: UInt64 = 0
 
     var permissions: UInt16 { UInt16(mode & 0o7777) }
     var isRegularFile: Bool { mode & 0o170000 == 0o100000 }
     var isDirectory: Bool { mode & 0o170000 == 0o040000 }
     var isSymlink: Bool { mode & 0o170000 == 0o120000 }
+}
+
+extension FileStatus {
+    init(_ st: stat) {
+        self.init(
+            mode: UInt32(st.st_mode), uid: UInt32(st.st_uid), gid: UInt32(st.st_gid), device: UInt64(st.st_dev),
+            inode: UInt64(st.st_ino))
+    }
 }
 
 /// Where a sink's bytes really go, after following symlinks.
@@ -58,13 +69,13 @@ enum SinkPath {
     static func lstatus(_ path: String) -> Result<FileStatus, PosixErrno> {
         var st = stat()
         guard lstat(path, &st) == 0 else { return .failure(PosixErrno(errno)) }
-        return .success(FileStatus(mode: UInt32(st.st_mode), uid: UInt32(st.st_uid), gid: UInt32(st.st_gid)))
+        return .success(FileStatus(st))
     }
 
     static func status(_ path: String) -> Result<FileStatus, PosixErrno> {
         var st = stat()
         guard stat(path, &st) == 0 else { return .failure(PosixErrno(errno)) }
-        return .success(FileStatus(mode: UInt32(st.st_mode), uid: UInt32(st.st_uid), gid: UInt32(st.st_gid)))
+        return .success(FileStatus(st))
     }
 
     static func readLink(_ path: String) -> Result<String, PosixErrno> {
@@ -108,11 +119,13 @@ enum SinkPath {
     /// a wrong path to a huge file must not eat memory).
     /// Opens without blocking and refuses anything but a regular file: a FIFO planted at a
     /// credential or sink path would otherwise block the run forever while it holds its lock.
-    static func readBytes(_ path: String, limit: Int) throws(SinkError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+    /// With `followSymlinks: false` a symlink at `path` is refused (O_NOFOLLOW), never read.
+    static func readBytes(_ path: String, limit: Int, followSymlinks: Bool = true) throws(SinkError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (followSymlinks ? 0 : O_NOFOLLOW))
         guard fd >= 0 else {
             let code = errno
             if code == ENOENT { throw .fileMissing(path: path) }
+            if code == ELOOP, !followSymlinks { throw .notARegularFile(path: path) }
             throw SinkError.from(errno: code, path: path, step: .read)
         }
         defer { close(fd) }

@@ -33,6 +33,11 @@ public struct ProcessIdentity: Sendable, Hashable {
             supplementaryGroups: Set(groups.prefix(Int(max(filled, 0))).map { UInt32($0) }))
     }
 
+    /// Whether `gid` is this process's gid or one of its supplementary groups.
+    public func hasGroup(_ gid: UInt32) -> Bool {
+        gid == self.gid || supplementaryGroups.contains(gid)
+    }
+
     /// fchown(2) lets root give any owner; anyone else only their own uid and their groups.
     public func canAssign(uid: UInt32, gid: UInt32) -> Bool {
         if self.uid == 0 { return true }
@@ -56,10 +61,23 @@ public struct SinkProblem: Error, Sendable, Hashable, CustomStringConvertible {
 public struct SinkPreflight: Sendable {
     let identity: ProcessIdentity
     let hook: DurableWriteHook
+    let ownership: PathOwnership
+    let stateDirectory: String?
+    let claims = SinkFileClaims()
 
-    public init(identity: ProcessIdentity = .current, hook: DurableWriteHook = .none) {
+    /// `identity` answers "may this process give a file that owner?"; `ownership` is the
+    /// file-ownership rule (for `identity` by default); sinks may not resolve into
+    /// `stateDirectory`. Sinks of every `problems(for:)` call on one preflight are compared
+    /// by file identity (one preflight per run).
+    public init(
+        identity: ProcessIdentity = .current, hook: DurableWriteHook = .none,
+        ownership: PathOwnership? = nil,
+        stateDirectory: String? = nil
+    ) {
         self.identity = identity
         self.hook = hook
+        self.ownership = ownership ?? PathOwnership(identity: identity)
+        self.stateDirectory = stateDirectory
     }
 
     /// Every problem of every sink; empty means all can be written.
@@ -72,6 +90,12 @@ public struct SinkPreflight: Sendable {
         if sink.kind == .envFile, !EnvFileSyntax.isValidKey(sink.key ?? "") {
             found.append(.invalidEnvKey(path: sink.path, key: sink.key ?? ""))
         }
+        let declaredOwner = sink.owner.flatMap { try? SinkPath.user(named: $0).uid }
+        var unsafe = ownership.problems(forFile: sink.path, allowedOwner: declaredOwner)
+        // A link or directory another user controls is not followed, not even to probe.
+        if unsafe.contains(where: { if case .fileOfAnotherUser = $0 { false } else { true } }) {
+            return found + unsafe.map(SinkError.unsafeOwnership)
+        }
         let target: ResolvedSinkTarget
         do {
             target = try SinkPath.resolve(sink.path)
@@ -82,16 +106,25 @@ public struct SinkPreflight: Sendable {
         case .success(let status) where status.isDirectory: break
         default: return found + [.directoryMissing(directory: target.directory)]
         }
+        if let stateDirectory, let resolved = inside(stateDirectory, sink.path) {
+            found.append(.insideStateDirectory(path: sink.path, resolved: resolved, stateDirectory: stateDirectory))
+        }
+        if let other = claims.claim(SinkFileClaims.Claim(sink), identities: FileIdentity.of(target)) {
+            found.append(.sameFileAsAnotherSink(path: sink.path, other: other.description))
+        }
         do { try probeWritable(target.directory) } catch { found.append(error) }
 
         do {
             let attributes = try DurableFileWriter.attributes(for: target, newFile: NewFileAttributes(spec: sink))
             if !identity.canAssign(uid: attributes.uid, gid: attributes.gid) {
                 found.append(.cannotReproduceOwnership(path: target.path, uid: attributes.uid, gid: attributes.gid))
+                // The owner cannot be kept anyway: that problem already says what to do.
+                unsafe.removeAll { if case .fileOfAnotherUser = $0 { true } else { false } }
             }
         } catch {
             found.append(error)
         }
+        found += unsafe.map(SinkError.unsafeOwnership)
 
         // An env file is read and rewritten: it must be readable and parse.
         if sink.kind == .envFile, target.existing != nil {
@@ -105,6 +138,20 @@ public struct SinkPreflight: Sendable {
             }
         }
         return found
+    }
+
+    /// The real path of `path` when it lies inside `directory` (compared by directory
+    /// identity, so another spelling or a bind mount of the directory is caught too).
+    func inside(_ directory: String, _ path: String) -> String? {
+        guard case .success(let state) = SinkPath.status(directory) else { return nil }
+        let real = ownership.walk(path).path
+        var current = SinkPath.directory(of: real)
+        while case .success(let status) = SinkPath.lstatus(current) {
+            if status.device == state.device && status.inode == state.inode { return real }
+            if current == "/" { break }
+            current = SinkPath.directory(of: current)
+        }
+        return nil
     }
 
     /// Creates, writes, fsyncs and removes a temp file beside the target: proves the

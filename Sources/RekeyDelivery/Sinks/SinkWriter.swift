@@ -15,9 +15,18 @@ public struct LocalSinkWriter: SinkWriter {
     let preflight: SinkPreflight
     let writer: DurableFileWriter
 
-    public init(preflight: SinkPreflight = SinkPreflight(), writer: DurableFileWriter = DurableFileWriter()) {
+    /// By default the writer re-checks the ownership rule right before each write.
+    public init(
+        preflight: SinkPreflight = SinkPreflight(),
+        writer: DurableFileWriter = DurableFileWriter(ownership: PathOwnership())
+    ) {
         self.preflight = preflight
         self.writer = writer
+    }
+
+    /// The production writer: sinks may not resolve into `stateDirectory`.
+    public init(stateDirectory: String) {
+        self.init(preflight: SinkPreflight(stateDirectory: stateDirectory))
     }
 
     /// Probes every sink (a temp file created and fsynced), off the task pool.

@@ -1,6 +1,8 @@
 // The spool: a newly issued secret is written here (0600, fsynced, renamed, directory
 // fsynced) before any sink is touched, and removed only when the job is done. Whatever
-// happens after issuance, the new secret survives on disk.
+// happens after issuance, the new secret survives on disk. The spool never follows a
+// symlink: its directory must be a real directory that passes the ownership rule, an entry
+// is replaced by rename (never written through), and read with O_NOFOLLOW.
 
 import Foundation
 import RekeyModel
@@ -8,9 +10,12 @@ import RekeyModel
 public enum SpoolError: Error, LocalizedError, CustomStringConvertible {
     case write(String, SinkError)
     case unreadable(String, String)
+    /// The spool directory or an entry could be redirected by another user.
+    case unsafe(String, String)
 
     public var description: String {
         switch self {
+        case .unsafe(let path, let why): "refusing to use the spool at \(path): \(why)"
         case .write(let path, let error): "cannot write the spool file \(path): \(error)"
         case .unreadable(let path, let why):
             "the spool file \(path) cannot be read (\(why))"
@@ -23,10 +28,14 @@ public enum SpoolError: Error, LocalizedError, CustomStringConvertible {
 public struct LocalSpool: SpoolStore {
     public let directory: String
     let writer: DurableFileWriter
+    let ownership: PathOwnership
 
-    public init(directory: String, writer: DurableFileWriter = DurableFileWriter()) {
+    public init(
+        directory: String, writer: DurableFileWriter = DurableFileWriter(), ownership: PathOwnership = PathOwnership()
+    ) {
         self.directory = directory
         self.writer = writer
+        self.ownership = ownership
     }
 
     private struct Entry: Codable {
@@ -75,16 +84,56 @@ public struct LocalSpool: SpoolStore {
         guard let data = try? encoder.encode(entry) else {
             throw .write(path(for: spooled.job), .io(path: path(for: spooled.job), step: .write, errno: EINVAL))
         }
+        let file = path(for: spooled.job)
+        try checkSafe(file)
         do {
-            _ = try writer.replaceContents(of: path(for: spooled.job), with: Array(data), newFile: NewFileAttributes())
+            // Always 0600 and rekey's own, whatever was there; the rename replaces a planted
+            // entry instead of writing through it.
+            let attributes = DurableFileWriter.Attributes(mode: 0o600, uid: UInt32(geteuid()), gid: UInt32(getegid()))
+            try writer.replace(file, with: Array(data), attributes: attributes)
         } catch {
-            throw .write(path(for: spooled.job), error)
+            throw .write(file, error)
+        }
+    }
+
+    /// The spool directory is a real directory (not a symlink) that passes the ownership
+    /// rule, and `file`, if present, is a regular file (not a symlink).
+    func checkSafe(_ file: String) throws(SpoolError) {
+        switch SinkPath.lstatus(directory) {
+        case .success(let status) where status.isSymlink:
+            throw .unsafe(
+                directory,
+                "it is a symlink (owned by uid \(status.uid)); the spool must be a real directory inside the state directory. Remove the symlink \(directory); rekey recreates the directory."
+            )
+        case .success(let status) where !status.isDirectory:
+            throw .unsafe(directory, "it is not a directory. Remove it; rekey recreates the directory.")
+        default: break
+        }
+        if let problem = ownership.problems(forDirectory: directory).first {
+            throw .unsafe(directory, "\(problem)")
+        }
+        if case .success(let status) = SinkPath.lstatus(file), !status.isRegularFile {
+            throw .unsafe(
+                file,
+                "it is \(status.isSymlink ? "a symlink" : "not a regular file") (owned by uid \(status.uid)); rekey never writes through a link in its spool. Remove \(file) and run again."
+            )
         }
     }
 
     public func read(job: String) throws -> SpooledSecret? {
         let file = path(for: job)
-        guard let data = FileManager.default.contents(atPath: file) else { return nil }
+        let bytes: [UInt8]
+        do throws(SinkError) {
+            bytes = try SinkPath.readBytes(file, limit: 1 << 20, followSymlinks: false)
+        } catch .fileMissing {
+            return nil
+        } catch .notARegularFile {
+            throw SpoolError.unreadable(
+                file, "it is a symlink or not a regular file; rekey never follows a link in its spool")
+        } catch {
+            throw SpoolError.unreadable(file, "\(error)")
+        }
+        let data = Data(bytes)
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .millisecondsSince1970
         guard let entry = try? decoder.decode(Entry.self, from: data) else {

@@ -65,7 +65,8 @@ extension RunEnvironment {
         return RunEnvironment(
             clock: clock, random: random, audit: audit, auditKey: key,
             vendors: HTTPProviderSource(transport: transport, clock: clock),
-            credentials: CredentialResolver(environment: processEnvironment), sinks: LocalSinkWriter(),
+            credentials: CredentialResolver(environment: processEnvironment),
+            sinks: LocalSinkWriter(stateDirectory: state.path),
             spool: spool, hooks: HookRunner(), leases: leases,
             globalOnFailure: config.onFailure, settleDelay: settleDelay, log: log,
             close: { await http.shutdown() })
