@@ -59,7 +59,7 @@ public struct Adoption: Sendable {
         let procedure = RotationProcedure(environment: environment, run: run, job: job)
         _ = await procedure.journal.adopted(fingerprint: spooled.fingerprint)
         let started = environment.clock.now()
-        let reason = await procedure.complete(spooled, verification: verify ? .byPolicy(provider) : .skip)
+        let reason = await procedure.complete(.spooled(spooled), verification: verify ? .byPolicy(provider) : .skip)
         return JobOutcome(
             job, reason?.outcome ?? .recovered, seconds: environment.clock.now().timeIntervalSince(started),
             message: reason?.description)

@@ -125,7 +125,7 @@ public struct Recovery: Sendable {
                 message: "recorded on recovery")
         }
         let provider = environment.vendors.provider(for: job)
-        if let reason = await procedure.complete(entry, verification: .byPolicy(provider)) {
+        if let reason = await procedure.complete(.spooled(entry), verification: .byPolicy(provider)) {
             return JobOutcome(job, reason.outcome, message: reason.description)
         }
         return JobOutcome(job, .recovered, message: "delivered the secret an interrupted run had spooled")

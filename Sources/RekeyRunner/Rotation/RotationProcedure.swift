@@ -52,33 +52,33 @@ struct RotationProcedure: Sendable {
             return await stopped(reason, attempts: attempts)
         case .issued(let issued, let attempts, let mustVerify):
             let verification: Verification = mustVerify ? .required(provider) : .byPolicy(provider)
-            switch await SpoolStage(environment: environment, journal: journal).keep(
+            let kept = await SpoolStage(environment: environment, journal: journal).keep(
                 issued, oldFingerprint: oldFingerprint)
-            {
-            case .spooled(let spooled):
-                let reason = await complete(spooled, verification: verification)
-                if let reason { return outcome(reason.outcome, attempts: attempts, reason.description) }
-                return outcome(.rotated, attempts: attempts)
-            case .inMemoryOnly(let secret, let why):
-                guard let reason = await complete(secret, verification: verification, spooled: false) else {
-                    return outcome(.rotated, attempts: attempts, RotationReason.deliveredWithoutSpool(why).description)
-                }
+            if let reason = await complete(kept, verification: verification) {
                 return outcome(reason.outcome, attempts: attempts, reason.description)
             }
+            if case .inMemoryOnly(_, let why) = kept {
+                return outcome(.rotated, attempts: attempts, RotationReason.deliveredWithoutSpool(why).description)
+            }
+            return outcome(.rotated, attempts: attempts)
         }
     }
 
-    /// A spooled secret's way to `done`: sinks → verify → done → hooks → spool removed.
-    /// The reason the job stopped short (already recorded), or nil when it is done.
-    /// `spooled: false` is the secret a failed spool write left only in memory: a sink it
-    /// did not reach cannot be retried later, so that job needs an operator.
-    func complete(_ spooled: SpooledSecret, verification: Verification, spooled kept: Bool = true) async
-        -> RotationReason?
-    {
+    /// A kept secret's way to `done`: sinks → verify → done → hooks → spool removed.
+    /// The reason the job stopped short (already recorded), or nil when it is done. A secret
+    /// a failed spool write left only in memory cannot be delivered later: a sink it did not
+    /// reach makes the job need an operator.
+    func complete(_ kept: SpoolStage.Kept, verification: Verification) async -> RotationReason? {
+        let spooled: SpooledSecret
+        let inSpool: Bool
+        switch kept {
+        case .spooled(let secret): (spooled, inSpool) = (secret, true)
+        case .inMemoryOnly(let secret, _): (spooled, inSpool) = (secret, false)
+        }
         let delivered: DeliveredSecret
         switch await DeliveryStage(environment: environment, journal: journal).deliver(spooled) {
         case .failure(let reason):
-            let final = kept ? reason : .undeliveredWithoutSpool(job: job.name, reason.description)
+            let final = inSpool ? reason : .undeliveredWithoutSpool(job: job.name, reason.description)
             await record(final)
             return final
         case .success(let value):
