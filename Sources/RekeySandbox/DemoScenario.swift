@@ -83,7 +83,9 @@ public struct DemoScenario: Sendable {
         guard !loaded.hasErrors else { throw DemoError.invalidJobs(loaded.diagnostics) }
         let paths = ResolvedPaths(jobs: jobs, config: nil, stateDirectory: state, database: state + "/audit.sqlite")
 
-        say("\n$ rekey run --trigger demo")
+        // What an operator would type (the demo records its runs with trigger "demo").
+        let command = "rekey run --jobs \(jobs) --state-dir \(state)"
+        say("\n$ \(command)")
         let first = try await runOnce(paths: paths, jobs: loaded.jobs)
         guard first.exitStatus == .ok else { throw DemoError.runFailed(first.exitStatus) }
 
@@ -96,7 +98,7 @@ public struct DemoScenario: Sendable {
         }
         say("checked: every QuestionPro sink holds the vendor's current key; the old keys are dead")
 
-        say("\n$ rekey run --trigger demo   (again: nothing is due)")
+        say("\n$ \(command)   (again: nothing is due)")
         let second = try await runOnce(paths: paths, jobs: loaded.jobs)
         guard second.exitStatus == .ok, second.count(.rotated) == 0 else {
             throw DemoError.runFailed(second.exitStatus)

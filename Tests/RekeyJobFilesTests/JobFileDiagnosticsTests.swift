@@ -225,3 +225,25 @@ import Testing
         #expect(result.diagnostics.contains { $0.severity == .warning && $0.message.contains("--grace") })
     }
 }
+
+/// Two-letter datacenter codes are all one edit apart: no "did you mean" that misleads.
+@Suite struct DatacenterHintTests {
+    @Test func anUnknownDatacenterListsTheCodesAndNamesComForTheUSInsteadOfSuggestingEU() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try dir.write(
+            "j.yaml",
+            """
+            name: qp
+            tenant: acme
+            env: prod
+            provider: {kind: questionpro.api-key, datacenter: us, organization_id: "1"}
+            credentials: {api_key: {sink: app}}
+            policy: {every: 30d}
+            sinks: [{id: app, kind: file, path: app.key}]
+            """)
+        let diagnostic = try #require(JobLoader.load(paths: [dir.path]).diagnostics.first { $0.message.contains("datacenter") })
+        #expect(diagnostic.hint?.contains("did you mean") != true)
+        #expect(diagnostic.hint?.contains("'com'") == true)
+    }
+}

@@ -31,7 +31,7 @@ public enum RunError: Error, LocalizedError, CustomStringConvertible {
     public var description: String {
         switch self {
         case .invalidJobFiles(let count):
-            "\(count) error(s) in job files; nothing was rotated (fix them, or pass --skip-invalid)"
+            "\(count) error(s) in job files or rekey.yaml; nothing was rotated (fix them, or pass --skip-invalid)"
         case .unknownJobs(let names, let directory):
             "no job named \(names.joined(separator: ", ")) in \(directory)"
         case .graceTooShort(let grace, let job, let timeout, let allowance):
