@@ -49,7 +49,9 @@ extension JobDecoder {
                 reader.error(
                     dc, "unknown QuestionPro datacenter\(dc.scalar.map { " '\($0)'" } ?? "")",
                     // No "did you mean": codes of two letters are all one edit apart ('us' is not 'eu').
-                    hint: "one of \(QuestionProSpec.datacenters.joined(separator: ", ")) (api.questionpro.com is 'com'), or set base_url")
+                    hint:
+                        "one of \(QuestionProSpec.datacenters.joined(separator: ", ")) (api.questionpro.com is 'com'), or set base_url"
+                )
             }
         case (_?, let url?):
             reader.error(url, "set 'datacenter' or 'base_url', not both")

@@ -35,7 +35,8 @@ struct PlanCommand: AsyncParsableCommand {
         let loaded = try shared.loadJobs(workspace)
         if loaded.hasErrors {
             printDiagnostics(loaded)
-            Console.error("rekey: \(loaded.errorCount) error(s) in job files or rekey.yaml; fix them (see `rekey validate`)")
+            Console.error(
+                "rekey: \(loaded.errorCount) error(s) in job files or rekey.yaml; fix them (see `rekey validate`)")
             throw ExitCode(ExitStatus.invalidJobFiles.rawValue)
         }
         let filter = select.filter

@@ -242,7 +242,8 @@ import Testing
             policy: {every: 30d}
             sinks: [{id: app, kind: file, path: app.key}]
             """)
-        let diagnostic = try #require(JobLoader.load(paths: [dir.path]).diagnostics.first { $0.message.contains("datacenter") })
+        let diagnostic = try #require(
+            JobLoader.load(paths: [dir.path]).diagnostics.first { $0.message.contains("datacenter") })
         #expect(diagnostic.hint?.contains("did you mean") != true)
         #expect(diagnostic.hint?.contains("'com'") == true)
     }

@@ -54,4 +54,16 @@ import Testing
         let named = try await run(f, names: [f.job.name])
         #expect(named.outcomes.first?.kind == .rotated)
     }
+
+    @Test func aRotationThatSurvivedFaultsSaysWhichInItsOutcome() async throws {
+        let f = try Fixture()
+        defer { f.dir.remove() }
+        f.vendor.inject([.status(503, errorID: nil)])
+        let summary = try await run(f)
+        let outcome = try #require(summary.outcomes.first)
+        #expect(outcome.kind == .rotated)
+        #expect(outcome.attempts == 2)
+        #expect(outcome.message?.contains("survived") == true)
+        #expect(outcome.message?.contains("503") == true)
+    }
 }

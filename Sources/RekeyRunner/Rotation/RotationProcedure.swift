@@ -50,7 +50,7 @@ struct RotationProcedure: Sendable {
         switch await vendor.issue(credentials: credentials, current: current, oldFingerprint: oldFingerprint) {
         case .stopped(let reason, let attempts):
             return await stopped(reason, attempts: attempts)
-        case .issued(let issued, let attempts, let mustVerify):
+        case .issued(let issued, let attempts, let mustVerify, let survived):
             let verification: Verification = mustVerify ? .required(provider) : .byPolicy(provider)
             let kept = await SpoolStage(environment: environment, journal: journal).keep(
                 issued, oldFingerprint: oldFingerprint)
@@ -60,7 +60,9 @@ struct RotationProcedure: Sendable {
             if case .inMemoryOnly(_, let why) = kept {
                 return outcome(.rotated, attempts: attempts, RotationReason.deliveredWithoutSpool(why).description)
             }
-            return outcome(.rotated, attempts: attempts)
+            // Say what was survived: an operator reading "2 attempts" wants to know why.
+            let detail = survived.isEmpty ? nil : "survived: " + survived.joined(separator: "; ")
+            return outcome(.rotated, attempts: attempts, detail)
         }
     }
 

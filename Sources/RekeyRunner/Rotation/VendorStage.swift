@@ -5,11 +5,13 @@
 
 import RekeyModel
 import RekeyVendor
+import Synchronization
 
 struct VendorStage: Sendable {
     enum Result: Sendable {
         /// A new secret. `mustVerify`: an earlier attempt was ambiguous, so probe the new key.
-        case issued(IssuedSecret, attempts: Int, mustVerify: Bool)
+        /// `survived`: what the failed attempts before it met (shown in the run summary).
+        case issued(IssuedSecret, attempts: Int, mustVerify: Bool, survived: [String])
         case stopped(RotationReason, attempts: Int)
     }
 
@@ -34,12 +36,17 @@ struct VendorStage: Sendable {
         }
         let call = environment.rotationCall(provider, job)
         let journal = self.journal
+        let failedAttempts = Mutex<[String]>([])
         let outcome = await Task {
-            await call.run(current: credentials, probeSecret: current) { record in await journal.attempt(record) }
+            await call.run(current: credentials, probeSecret: current) { record in
+                if record.httpStatus != 200 { failedAttempts.withLock { $0.append(record.summary) } }
+                await journal.attempt(record)
+            }
         }.value
         switch outcome {
         case .issued(let issued, let attempts, let mustVerify):
-            return .issued(issued, attempts: attempts, mustVerify: mustVerify)
+            return .issued(
+                issued, attempts: attempts, mustVerify: mustVerify, survived: failedAttempts.withLock { $0 })
         case .failed(let message, let attempts, _):
             return .stopped(.vendorFailed(message), attempts: attempts)
         case .needsRecovery(let message, let attempts):
