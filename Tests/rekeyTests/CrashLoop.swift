@@ -98,10 +98,12 @@ struct CrashLoop {
             events: try await fleet.jobEvents(after: base, since: started.addingTimeInterval(-2)), started: started,
             total: total)
 
+        var earliness: [AuditStep: Double] = [:]
         for iteration in 0..<iterations {
             let base = try await fleet.newestSequence()
             let iterationStart = Date()
-            let (target, delay) = aim.plan(iteration: iteration, random: random)
+            let (target, delay) = aim.plan(
+                iteration: iteration, random: random, kills: outcome.kills, earliness: earliness)
             let both = random.nextUnit() < 0.5
             let stdout = Pipe()
             let stderr = Pipe()
@@ -119,7 +121,12 @@ struct CrashLoop {
             process.waitUntilExit()
             if let target {
                 outcome.aimed += 1
-                if steps.values.contains(target) { outcome.hits += 1 }
+                // Missed: the run was already past the step at the first look; aim earlier.
+                if steps.values.contains(target) {
+                    outcome.hits += 1
+                } else {
+                    earliness[target] = max(0.3, earliness[target, default: 0.8] * 0.85)
+                }
             }
             for step in steps.values { outcome.kills[step.rawValue, default: 0] += 1 }
             let how =

@@ -5,8 +5,8 @@ import RekeyModel
 /// Where in a rotation a loop stops the run. A uniform delay almost never lands in the short
 /// steps (`issued`, `verified` last a few milliseconds), so the loops aim: a clean run's audit
 /// timeline gives each step's window as an offset from the process start, each iteration
-/// targets the next step in turn and draws its delay inside one of that step's windows (and
-/// one iteration in five stays uniform over the whole run).
+/// targets the step interrupted least so far and draws its delay inside one of that step's
+/// windows, a little early (and one iteration in five stays uniform over the whole run).
 struct KillAim {
     /// The steps of one rotation, in audit order: every loop must stop runs in each.
     static let steps: [AuditStep] = [.intent, .attempt, .issued, .sinkWritten, .verified, .done]
@@ -48,15 +48,20 @@ struct KillAim {
         self.total = total
     }
 
-    /// The target step (nil: uniform) and the delay after the start for `iteration`.
-    func plan(iteration: Int, random: SeededRandomSource) -> (target: AuditStep?, delay: TimeInterval) {
+    /// The target step (nil: uniform) and the delay after the start for `iteration`: the step
+    /// with the fewest interruptions in `kills` so far (ties in turn), at `earliness` times a
+    /// moment drawn inside one of its windows.
+    func plan(iteration: Int, random: SeededRandomSource, kills: [String: Int], earliness: [AuditStep: Double]) -> (
+        target: AuditStep?, delay: TimeInterval
+    ) {
         let unit = random.nextUnit()
         if iteration % 5 == 4 { return (nil, unit * total * 1.2) }
-        let target = Self.steps[(iteration - iteration / 5) % Self.steps.count]
+        let order = Self.steps.indices.map { Self.steps[($0 + iteration) % Self.steps.count] }
+        let target = order.min { kills[$0.rawValue, default: 0] < kills[$1.rawValue, default: 0] }!
         guard let choices = windows[target], !choices.isEmpty else { return (target, unit * total) }
         let window = choices[Int(random.nextUnit() * Double(choices.count)) % choices.count]
         // Early rather than late (a loaded machine is slower than the clean run was): the loop
         // steps forward into the window, never back.
-        return (target, 0.8 * (window.start + unit * (window.end - window.start)))
+        return (target, earliness[target, default: 0.8] * (window.start + unit * (window.end - window.start)))
     }
 }
