@@ -14,8 +14,11 @@ public enum PrometheusExposition {
             .replacingOccurrences(of: "\n", with: "\\n")
     }
 
+    /// `rotation_job`, not `job`: Prometheus sets `job` itself on every scrape (node_exporter's
+    /// textfile collector included), which would rename ours to `exported_job`.
     static func labels(_ row: AuditReportRow, extra: [(String, String)] = []) -> String {
-        let pairs = [("job", row.job), ("tenant", row.tenant), ("env", row.env), ("provider", row.provider)] + extra
+        let pairs =
+            [("rotation_job", row.job), ("tenant", row.tenant), ("env", row.env), ("provider", row.provider)] + extra
         return "{" + pairs.map { "\($0.0)=\"\(escape($0.1))\"" }.joined(separator: ",") + "}"
     }
 

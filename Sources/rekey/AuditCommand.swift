@@ -82,7 +82,13 @@ struct AuditReportCommand: AsyncParsableCommand {
     func run() async throws {
         let now = Date()
         let workspace = try shared.workspace()
-        let jobs = (try? workspace.loadJobs())?.jobs ?? []
+        let loaded = try? workspace.loadJobs()
+        if let loaded, loaded.hasErrors {
+            Console.error(
+                "rekey: \(loaded.errorCount) error(s) in job files or rekey.yaml (see `rekey validate`): jobs of the broken files are shown from the log only"
+            )
+        }
+        let jobs = loaded?.jobs ?? []
         let (text, failing) = try await query(now: now).run(
             jobs: jobs, databasePath: workspace.paths.database, now: now)
         Console.out(text, terminator: format.terminator)

@@ -33,12 +33,9 @@ struct PlanCommand: AsyncParsableCommand {
     func run() async throws {
         let workspace = try shared.workspace()
         let loaded = try shared.loadJobs(workspace)
-        if loaded.hasErrors {
-            printDiagnostics(loaded)
-            Console.error(
-                "rekey: \(loaded.errorCount) error(s) in job files or rekey.yaml; fix them (see `rekey validate`)")
-            throw ExitCode(ExitStatus.invalidJobFiles.rawValue)
-        }
+        // One broken file must not hide the plan of every other job: show the valid ones,
+        // say which files are broken, and still exit 65.
+        if loaded.hasErrors { printDiagnostics(loaded) }
         let filter = select.filter
         let unknown = filter.unknownNames(in: loaded.jobs)
         guard unknown.isEmpty else {
@@ -48,6 +45,12 @@ struct PlanCommand: AsyncParsableCommand {
             try await Plan.render(
                 jobs: loaded.jobs.filter(filter.matches), databasePath: workspace.paths.database,
                 now: now.flatMap(Timestamps.parse) ?? Date(), format: format))
+        if loaded.hasErrors {
+            Console.error(
+                "rekey: \(loaded.errorCount) error(s) in job files or rekey.yaml: the plan shows the valid jobs only; fix them (see `rekey validate`)"
+            )
+            throw ExitCode(ExitStatus.invalidJobFiles.rawValue)
+        }
     }
 }
 

@@ -52,11 +52,12 @@ import Testing
         #expect(Self.validate(text) == [])
         #expect(
             text.contains(
-                #"rekey_job_consecutive_failures{job="b",tenant="acme \"q\"",env="prod",provider="questionpro.api-key"} 2"#
+                #"rekey_job_consecutive_failures{rotation_job="b",tenant="acme \"q\"",env="prod",provider="questionpro.api-key"} 2"#
             ))
         #expect(
             text.contains(
-                #"rekey_job_state{job="a",tenant="acme \"q\"",env="prod",provider="questionpro.api-key",state="ok"} 1"#)
+                #"rekey_job_state{rotation_job="a",tenant="acme \"q\"",env="prod",provider="questionpro.api-key",state="ok"} 1"#
+            )
         )
         #expect(text.contains("rekey_job_seconds_until_due{"))
         #expect(text.contains("rekey_run_duration_seconds 1.5"))

@@ -68,6 +68,21 @@ import Testing
         #expect(unknown.status == 64)
     }
 
+    @Test func aBrokenJobFileDoesNotHideThePlanOfTheValidJobs() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let examples = Self.repository.appendingPathComponent("jobs").path
+        try FileManager.default.copyItem(atPath: examples, toPath: dir.file("jobs"))
+        try dir.write("jobs/broken.yaml", "name: broken\ntenant: acme\n")
+        let plan = try RekeyProcess.run([
+            "plan", "--jobs", dir.file("jobs"), "--state-dir", dir.file("state"), "--format", "json",
+        ])
+        #expect(plan.status == 65)
+        let entries = try JSONSerialization.jsonObject(with: Data(plan.stdout.utf8)) as? [[String: Any]]
+        #expect(entries?.count == 6)
+        #expect(plan.stderr.contains("broken.yaml"))
+    }
+
     @Test func helpTeachesEverySubcommand() throws {
         let result = try RekeyProcess.run(["--help"])
         #expect(result.status == 0)
