@@ -204,6 +204,9 @@ import Testing
         let seen = try String(contentsOfFile: out, encoding: .utf8)
         #expect(seen.contains("REKEY_STATE=failed"))
         #expect(seen.contains("REKEY_ERROR_MESSAGE="))
+        // The vendor's error, not the state again.
+        #expect(seen.contains("REKEY_ERROR_ID=1013"))
+        #expect(!seen.contains("REKEY_ERROR_NAME=failed"))
         #expect(!seen.contains("initial-key-0001"))
         #expect(FileManager.default.fileExists(atPath: out + ".global"))
     }

@@ -57,7 +57,7 @@ public struct Recovery: Sendable {
             }
             let reason = RotationReason.spoolUnreadable(job: name, problem)
             await JobJournal(environment: environment, run: run, job: job).needsRecovery(reason)
-            outcomes.append(JobOutcome(job, reason.outcome, message: reason.description))
+            outcomes.append(JobOutcome(job, reason.outcome, message: reason.description).because(reason))
         }
         for entry in contents.entries {
             spooledJobs.insert(entry.job)
@@ -126,7 +126,7 @@ public struct Recovery: Sendable {
         }
         let provider = environment.vendors.provider(for: job)
         if let reason = await procedure.complete(.spooled(entry), verification: .byPolicy(provider)) {
-            return JobOutcome(job, reason.outcome, message: reason.description)
+            return JobOutcome(job, reason.outcome, message: reason.description).because(reason)
         }
         return JobOutcome(job, .recovered, message: "delivered the secret an interrupted run had spooled")
     }
@@ -160,16 +160,16 @@ public struct Recovery: Sendable {
             if runs >= Self.unsettledRunsBeforeNeedsRecovery {
                 let reason = RotationReason.unsettledTooLong(job: job.name, runs: runs)
                 await journal.needsRecovery(reason)
-                return JobOutcome(job, reason.outcome, message: reason.description)
+                return JobOutcome(job, reason.outcome, message: reason.description).because(reason)
             }
             let reason = RotationReason.unsettled(
                 RotationReason.interruptedRegenerateUnchecked(why).description)
             await journal.unsettled(reason)
-            return JobOutcome(job, reason.outcome, message: reason.description)
+            return JobOutcome(job, reason.outcome, message: reason.description).because(reason)
         case .dead:
             let reason = RotationReason.interruptedRegenerateLost(job: job.name)
             await journal.needsRecovery(reason)
-            return JobOutcome(job, reason.outcome, message: reason.description)
+            return JobOutcome(job, reason.outcome, message: reason.description).because(reason)
         }
     }
 }

@@ -30,7 +30,7 @@ struct RotationProcedure: Sendable {
         }
         func stopped(_ reason: RotationReason, attempts: Int = 0) async -> JobOutcome {
             await record(reason)
-            return outcome(reason.outcome, attempts: attempts, reason.description)
+            return outcome(reason.outcome, attempts: attempts, reason.description).because(reason)
         }
 
         let credentials: ResolvedCredentials
@@ -55,7 +55,7 @@ struct RotationProcedure: Sendable {
             let kept = await SpoolStage(environment: environment, journal: journal).keep(
                 issued, oldFingerprint: oldFingerprint)
             if let reason = await complete(kept, verification: verification) {
-                return outcome(reason.outcome, attempts: attempts, reason.description)
+                return outcome(reason.outcome, attempts: attempts, reason.description).because(reason)
             }
             if case .inMemoryOnly(_, let why) = kept {
                 return outcome(.rotated, attempts: attempts, RotationReason.deliveredWithoutSpool(why).description)

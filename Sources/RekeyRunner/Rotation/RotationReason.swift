@@ -4,6 +4,7 @@
 import RekeyDelivery
 import RekeyEffects
 import RekeyModel
+import RekeyVendor
 
 /// One thing preflight found that stops a job before any vendor call.
 public enum PreflightProblem: Sendable, CustomStringConvertible {
@@ -35,7 +36,7 @@ public enum RotationReason: Error, Sendable, CustomStringConvertible {
     /// A stop (SIGTERM, SIGINT, SIGHUP) arrived before the vendor call; nothing was sent.
     case stopRequested
     /// The vendor refused or failed, and nothing changed there as far as can be known.
-    case vendorFailed(String)
+    case vendorFailed(String, ProviderError?)
     /// The vendor may hold a key nobody has (the message says why and the way out).
     case answerLost(String)
     /// The spool could not take the secret and not every sink could either: it may be lost.
@@ -60,6 +61,38 @@ public enum RotationReason: Error, Sendable, CustomStringConvertible {
     case interruptedRegenerateLost(job: String)
     /// A run stopped during a regenerate and the old key could not be checked.
     case interruptedRegenerateUnchecked(String)
+
+    /// What `on_failure` hooks get as `REKEY_ERROR_NAME` and `REKEY_ERROR_ID`: the vendor's
+    /// own error (`INTERNAL_SERVER_ERROR`, 1026) when it answered with one, else the kind of
+    /// stop (`preflight`, `answer-lost`, …).
+    public var errorName: String {
+        if case .vendorFailed(_, let error?) = self, let name = error.vendorErrorName { return name }
+        return switch self {
+        case .preflight: "preflight"
+        case .currentKeyRejected: "current-key-rejected"
+        case .currentKeyUnchecked: "current-key-unchecked"
+        case .intentNotRecorded: "intent-not-recorded"
+        case .stopRequested: "stop-requested"
+        case .vendorFailed: "vendor-failed"
+        case .answerLost: "answer-lost"
+        case .undeliveredWithoutSpool: "undelivered-without-spool"
+        case .deliveredWithoutSpool: "delivered-without-spool"
+        case .sinkCannotCarry: "sink-cannot-carry"
+        case .notDeliveredEverywhere: "not-delivered-everywhere"
+        case .newKeyRejected: "new-key-rejected"
+        case .hookFailed: "hook-failed"
+        case .unsettled: "unsettled"
+        case .unsettledTooLong: "unsettled-too-long"
+        case .spoolUnreadable: "spool-unreadable"
+        case .interruptedRegenerateLost: "interrupted-regenerate-lost"
+        case .interruptedRegenerateUnchecked: "interrupted-regenerate-unchecked"
+        }
+    }
+
+    public var errorID: String? {
+        if case .vendorFailed(_, let error?) = self { return error.vendorErrorID }
+        return nil
+    }
 
     /// The outcome this gives the job.
     public var outcome: JobOutcome.Kind {
@@ -89,7 +122,7 @@ public enum RotationReason: Error, Sendable, CustomStringConvertible {
             "could not write the audit intent row; nothing was changed"
         case .stopRequested:
             "a stop was requested before the vendor call; nothing was changed, the next run rotates it"
-        case .vendorFailed(let message), .answerLost(let message), .unsettled(let message):
+        case .vendorFailed(let message, _), .answerLost(let message), .unsettled(let message):
             message
         case .unsettledTooLong(let job, let runs):
             "no probe of the old key answered in \(runs) runs, so rekey cannot tell whether the vendor rotated it; check the vendor's console: if the key changed, get it and \(NextStep.adopt(job: job))"

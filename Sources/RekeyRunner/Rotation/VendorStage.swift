@@ -47,8 +47,8 @@ struct VendorStage: Sendable {
         case .issued(let issued, let attempts, let mustVerify):
             return .issued(
                 issued, attempts: attempts, mustVerify: mustVerify, survived: failedAttempts.withLock { $0 })
-        case .failed(let message, let attempts, _):
-            return .stopped(.vendorFailed(message), attempts: attempts)
+        case .failed(let message, let attempts, let error):
+            return .stopped(.vendorFailed(message, error), attempts: attempts)
         case .needsRecovery(let message, let attempts):
             return .stopped(.answerLost(message), attempts: attempts)
         case .unsettled(let message, let attempts):

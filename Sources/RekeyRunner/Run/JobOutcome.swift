@@ -32,6 +32,11 @@ public struct JobOutcome: Sendable, Hashable, Codable {
     public var seconds: Double
     /// What happened and what to do next; never a secret.
     public var message: String?
+    /// Why it stopped short, for `on_failure` hooks: the vendor's error name, else the kind
+    /// of stop; nil when nothing went wrong.
+    public var errorName: String?
+    /// The vendor's error id (`1026`), when it gave one.
+    public var errorID: String?
 
     public init(
         job: String, tenant: String, env: String, kind: Kind, attempts: Int = 0, seconds: Double = 0,
@@ -57,5 +62,13 @@ public struct JobOutcome: Sendable, Hashable, Codable {
         case .failed, .needsRecovery, .unsettled, .hookFailed, .locked, .notStarted: true
         default: false
         }
+    }
+
+    /// This outcome with the reason it stopped short (`on_failure` hooks name it).
+    func because(_ reason: RotationReason) -> JobOutcome {
+        var outcome = self
+        outcome.errorName = reason.errorName
+        outcome.errorID = reason.errorID
+        return outcome
     }
 }

@@ -108,7 +108,7 @@ public struct RotationRun: Sendable {
         }
         defer { lease.release() }
         let outcome = await rotateLocked(job, decision)
-        if [.failed, .needsRecovery, .hookFailed].contains(outcome.kind), !options.dryRun {
+        if [.failed, .needsRecovery, .unsettled, .hookFailed].contains(outcome.kind), !options.dryRun {
             await notifyFailure(job, outcome)
         }
         return outcome
@@ -120,16 +120,18 @@ public struct RotationRun: Sendable {
         if options.dryRun { return JobOutcome(job, .planned, message: "would re-run hooks") }
         let started = environment.clock.now()
         let failure = await procedure.runHooks()
-        return JobOutcome(
+        let outcome = JobOutcome(
             job, failure == nil ? .hooksRerun : .hookFailed,
             seconds: environment.clock.now().timeIntervalSince(started), message: failure?.description)
+        return failure.map(outcome.because) ?? outcome
     }
 
     /// `on_failure` hooks (the job's, then rekey.yaml's) with the state and error; never a secret.
     private func notifyFailure(_ job: Job, _ outcome: JobOutcome) async {
         let extra = [
             "REKEY_STATE": outcome.kind.rawValue,
-            "REKEY_ERROR_NAME": outcome.kind.rawValue,
+            "REKEY_ERROR_NAME": outcome.errorName ?? outcome.kind.rawValue,
+            "REKEY_ERROR_ID": outcome.errorID ?? "",
             "REKEY_ERROR_MESSAGE": String((outcome.message ?? "").prefix(1000)),
         ]
         let journal = JobJournal(environment: environment, run: run, job: job)
