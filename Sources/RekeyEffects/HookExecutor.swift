@@ -16,5 +16,7 @@ public protocol HookExecutor: Sendable {
     /// A problem preflight reports, or nil when the hook can be started.
     func problem(_ hook: HookSpec) -> HookProblem?
     /// Runs the hook; `extraEnvironment` adds non-secret variables (on_failure: state, error).
-    func run(_ hook: HookSpec, job: Job, extraEnvironment: [String: String]) async -> HookResult
+    /// `secrets` are scrubbed from its output before any of it is kept.
+    func run(_ hook: HookSpec, job: Job, extraEnvironment: [String: String], scrubbing secrets: [Secret]) async
+        -> HookResult
 }

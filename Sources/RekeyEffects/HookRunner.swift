@@ -61,7 +61,14 @@ public struct HookRunner: HookExecutor {
             : nil
     }
 
-    public func run(_ hook: HookSpec, job: Job, extraEnvironment: [String: String] = [:]) async -> HookResult {
+    /// How much of the end of a hook's output is kept (after scrubbing), and how much of
+    /// the end is read to scrub: a secret cut at the read boundary lies far outside the kept part.
+    static let keptOutput = 4096
+    static let scrubbedOutput = 64 * 1024
+
+    public func run(
+        _ hook: HookSpec, job: Job, extraEnvironment: [String: String] = [:], scrubbing secrets: [Secret] = []
+    ) async -> HookResult {
         guard let name = hook.argv.first, let executable = executable(for: name) else {
             return HookResult(succeeded: false, exitCode: nil, summary: problem(hook)?.description ?? "cannot start")
         }
@@ -81,6 +88,11 @@ public struct HookRunner: HookExecutor {
             workingDirectory: FilePath("/"),
             platformOptions: options)
 
+        // Output goes to an unlinked temporary file: no name for anyone to open, no pipe to
+        // fill up and block the hook, and no limit that turns a chatty hook into a failure.
+        let capture = OutputCapture()
+        defer { capture.close() }
+
         enum Race: Sendable {
             case finished(TerminationStatus)
             case failed(String)
@@ -89,7 +101,8 @@ public struct HookRunner: HookExecutor {
         let outcome = await withTaskGroup(of: Race.self) { group in
             group.addTask {
                 do {
-                    let result = try await Subprocess.run(configuration, output: .discarded, error: .discarded)
+                    let result = try await Subprocess.run(
+                        configuration, output: capture.output, error: .combinedWithOutput)
                     return .finished(result.terminationStatus)
                 } catch {
                     return Task.isCancelled ? .timedOut : .failed("\(error)")
@@ -105,16 +118,23 @@ public struct HookRunner: HookExecutor {
             while await group.next() != nil {}
             return first
         }
+        let printed = SecretScrubber.scrub(capture.tail(Self.scrubbedOutput), secrets: secrets)
+        let output = String(printed.suffix(Self.keptOutput))
+        let lastLine = output.split(whereSeparator: \.isNewline).last.map { ": " + String($0.prefix(200)) } ?? ""
         switch outcome {
         case .finished(.exited(let code)):
-            return HookResult(succeeded: code == 0, exitCode: Int(code), summary: "exited \(code)")
+            return HookResult(
+                succeeded: code == 0, exitCode: Int(code), summary: "exited \(code)" + (code == 0 ? "" : lastLine),
+                output: output)
         case .finished(.signaled(let signal)):
-            return HookResult(succeeded: false, exitCode: nil, summary: "killed by signal \(signal)")
+            return HookResult(
+                succeeded: false, exitCode: nil, summary: "killed by signal \(signal)" + lastLine, output: output)
         case .failed(let why):
-            return HookResult(succeeded: false, exitCode: nil, summary: "could not start: \(why)")
+            return HookResult(succeeded: false, exitCode: nil, summary: "could not start: \(why)", output: output)
         case .timedOut:
             return HookResult(
-                succeeded: false, exitCode: nil, summary: "timed out after \(hook.timeout) and was killed")
+                succeeded: false, exitCode: nil, summary: "timed out after \(hook.timeout) and was killed" + lastLine,
+                output: output)
         }
     }
 }

@@ -75,11 +75,13 @@ public struct CrashingHooks: HookExecutor {
 
     public func problem(_ hook: HookSpec) -> HookProblem? { inner.problem(hook) }
 
-    public func run(_ hook: HookSpec, job: Job, extraEnvironment: [String: String]) async -> HookResult {
+    public func run(_ hook: HookSpec, job: Job, extraEnvironment: [String: String], scrubbing secrets: [Secret])
+        async -> HookResult
+    {
         guard (try? crash.effect("hook")) != nil else {
             return HookResult(succeeded: false, exitCode: nil, summary: "process died")
         }
-        return await inner.run(hook, job: job, extraEnvironment: extraEnvironment)
+        return await inner.run(hook, job: job, extraEnvironment: extraEnvironment, scrubbing: secrets)
     }
 }
 

@@ -86,4 +86,29 @@ import Testing
         let result = await HookRunner().run(missing, job: job(dir))
         #expect(!result.succeeded)
     }
+
+    /// The whole output is scrubbed first, then cut to its last 4 KiB: cutting first could
+    /// keep the second half of a secret that straddles the cut.
+    @Test func hookOutputIsCapturedScrubbedAndCutToItsLastFourKiB() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let secret = Secret("s3cr3t-0123456789-abcdefghijklmnop")
+        try dir.write("secret", secret.revealed)
+        // 64 KiB of noise, the secret (raw, then base64) so that it straddles the 4 KiB cut,
+        // then a last line, and exit 3.
+        let script = """
+            head -c 65536 /dev/zero | tr '\\0' x; cat '\(dir.file("secret"))'; base64 -w0 '\(dir.file("secret"))';
+            head -c 4040 /dev/zero | tr '\\0' y; echo; echo 'reload failed: config invalid' >&2; exit 3
+            """
+        let result = await HookRunner().run(
+            HookSpec(argv: ["/bin/sh", "-c", script], timeout: .seconds(20)), job: job(dir), scrubbing: [secret])
+        #expect(result.exitCode == 3)
+        #expect(result.output.utf8.count <= 4096)
+        #expect(result.output.hasSuffix("reload failed: config invalid\n"))
+        #expect(result.summary.contains("reload failed: config invalid"))
+        let base64 = Data(secret.revealed.utf8).base64EncodedString()
+        for fragment in [secret.revealed, base64, String(secret.revealed.suffix(12)), String(base64.suffix(12))] {
+            #expect(!result.output.contains(fragment), "a piece of the secret survived: \(fragment)")
+        }
+    }
 }

@@ -8,13 +8,16 @@ struct HookStage: Sendable {
     let environment: RunEnvironment
     let journal: JobJournal
 
-    /// Runs the job's hooks; the reason when one failed.
-    func run() async -> RotationReason? {
+    /// Runs the job's hooks; the reason when one failed. `secrets` (the new one) and every
+    /// credential of the job are scrubbed from their output before it is recorded.
+    func run(scrubbing secrets: [Secret]) async -> RotationReason? {
         let job = journal.job
+        let known = secrets + ((try? environment.credentials.resolve(job)).map { Array($0.values) } ?? [])
         for (index, hook) in job.hooks.enumerated() {
-            let result = await environment.hooks.run(hook, job: job, extraEnvironment: [:])
+            let result = await environment.hooks.run(hook, job: job, extraEnvironment: [:], scrubbing: known)
+            let output = result.output.isEmpty ? "" : "\noutput (last 4 KiB, secrets scrubbed):\n" + result.output
             await journal.hook(
-                "hook \(index + 1) (\(hook.argv[0])): \(result.summary)",
+                "hook \(index + 1) (\(hook.argv[0])): \(result.summary)" + output,
                 exitCode: result.succeeded ? 0 : (result.exitCode ?? -1))
             if !result.succeeded {
                 return .hookFailed(index: index, program: hook.argv[0], summary: result.summary)

@@ -114,7 +114,7 @@ public struct Recovery: Sendable {
         }
         if recorded, history.doneFingerprint == entry.fingerprint {
             // Delivered and done; only the hooks (and removing the spool) were left.
-            let failure = await procedure.runHooks()
+            let failure = await procedure.runHooks(scrubbing: [entry.secret])
             await environment.spool.remove(job: job.name)
             return JobOutcome(job, failure == nil ? .hooksRerun : .hookFailed, message: failure?.description)
         }

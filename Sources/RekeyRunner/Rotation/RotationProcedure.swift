@@ -91,14 +91,14 @@ struct RotationProcedure: Sendable {
             return reason
         }
         await journal.done(fingerprint: spooled.fingerprint, expiry: spooled.expiry)
-        let hookFailure = await runHooks()
+        let hookFailure = await runHooks(scrubbing: [spooled.secret])
         await environment.spool.remove(job: job.name)
         return hookFailure
     }
 
     /// Runs the job's hooks; the reason when one failed (its `hook` row is the record).
-    func runHooks() async -> RotationReason? {
-        await HookStage(environment: environment, journal: journal).run()
+    func runHooks(scrubbing secrets: [Secret] = []) async -> RotationReason? {
+        await HookStage(environment: environment, journal: journal).run(scrubbing: secrets)
     }
 
     /// Records why the job stopped: a `failed` or `needs-recovery` row (a failed hook has
