@@ -10,6 +10,10 @@ import Testing
 @testable import RekeyVendor
 
 @Suite struct VendorHTTPClientTests {
+    /// For calls whose timeout is not what the test is about: the in-process sandbox answers
+    /// on the test process's few threads, which the end-to-end suites keep busy at times.
+    static let generous: Duration = .seconds(20)
+
     func probeRequest(_ h: SandboxHarness) -> VendorRequest {
         VendorRequest(
             method: "GET", url: h.url.appendingPathComponent("a/api/v2/organizations/1001/users"),
@@ -18,7 +22,7 @@ import Testing
 
     @Test func everyRequestCarriesTheRekeyUserAgent() async throws {
         try await SandboxHarness.with { h in
-            let response = try await h.client.send(probeRequest(h), timeout: .seconds(2))
+            let response = try await h.client.send(probeRequest(h), timeout: Self.generous)
             #expect(response.status == 200)
             #expect(h.sandbox.requests.first?.headers["user-agent"] == "rekey/\(RekeyVersion.current)")
         }
@@ -27,7 +31,7 @@ import Testing
     @Test func aRedirectIsReturnedNotFollowed() async throws {
         try await SandboxHarness.with { h in
             h.sandbox.inject(.probe, [.redirect])
-            let response = try await h.client.send(probeRequest(h), timeout: .seconds(2))
+            let response = try await h.client.send(probeRequest(h), timeout: Self.generous)
             #expect(response.status == 302)
             #expect(response.header("location") == "https://attacker.example/steal")
             #expect(h.sandbox.requests.count == 1)

@@ -15,7 +15,7 @@ import Testing
         try await SandboxHarness.with { h in
             let provider = h.qrveyComposer(expiresIn: "2h")
             #expect(provider.isIdempotent)
-            let issued = try await provider.issue(current: ["api_key": h.composerAPIKey], timeout: .seconds(2))
+            let issued = try await provider.issue(current: ["api_key": h.composerAPIKey], timeout: .seconds(20))
             let expiry = try #require(issued.expiry)
             // The JWT's exp, not the manual clock's now + 2 h.
             #expect(expiry == JWTExpiry.expiry(of: issued.secret.revealed))
