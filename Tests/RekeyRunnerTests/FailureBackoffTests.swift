@@ -11,19 +11,12 @@ import Testing
 /// A configuration mistake starts no failure backoff, an operator naming a job gets past
 /// its backoff, and every run summary says which jobs are backing off and how to force one.
 @Suite struct FailureBackoffTests {
-    typealias Fixture = RecoveryTests.Fixture
-
-    func run(_ f: Fixture, names: [String] = [], environment: [String: String] = [:]) async throws -> RunSummary {
-        var options = RunOptions()
-        options.filter = JobFilter(names: names)
-        let made = try TestRunEnvironment.make(
-            directory: f.dir.path, audit: f.audit, vendor: f.vendor, clock: f.clock, environment: environment)
-        return await RotationRun(environment: made, run: TestRunEnvironment.run, options: options)
-            .execute(jobs: [f.job])
+    func run(_ f: RunnerFixture, names: [String] = []) async throws -> RunSummary {
+        try await f.run { $0.filter = JobFilter(names: names) }
     }
 
     @Test func aPreflightFailureStartsNoBackoffSoTheFixIsPickedUpAtOnce() async throws {
-        let f = try Fixture()
+        let f = try RunnerFixture()
         defer { f.dir.remove() }
         // A configuration mistake: a directory where the file sink should be.
         try FileManager.default.removeItem(atPath: f.dir.file("worker.key"))
@@ -41,7 +34,7 @@ import Testing
     }
 
     @Test func namingAJobGetsPastItsBackoffAndTheSummaryNamesTheBackingOffJob() async throws {
-        let f = try Fixture()
+        let f = try RunnerFixture()
         defer { f.dir.remove() }
         f.vendor.inject([.status(400, errorID: "1000")])
         #expect(try await run(f).outcomes.first?.kind == .failed)
@@ -56,7 +49,7 @@ import Testing
     }
 
     @Test func aRotationThatSurvivedFaultsSaysWhichInItsOutcome() async throws {
-        let f = try Fixture()
+        let f = try RunnerFixture()
         defer { f.dir.remove() }
         f.vendor.inject([.status(503, errorID: nil)])
         let summary = try await run(f)

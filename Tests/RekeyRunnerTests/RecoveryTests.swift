@@ -10,41 +10,13 @@ import Testing
 /// Recovery decides from the audit chain, not from clocks, and one bad spool entry never
 /// keeps the others from being delivered.
 @Suite struct RecoveryTests {
-    struct Fixture {
-        let dir: TemporaryDirectory
-        let vendor = FakeVendor(initialKey: "initial-key-0001")
-        let audit = InMemoryAuditLog()
-        let clock = ManualClock()
-
-        init() throws {
-            dir = try TemporaryDirectory()
-            try dir.write("app.env", "API_KEY='initial-key-0001'\n")
-            try dir.write("worker.key", "initial-key-0001")
-        }
-
-        var job: Job { TestRunEnvironment.questionProJob(directory: dir.path) }
-
-        func environment() throws -> RunEnvironment {
-            try TestRunEnvironment.make(directory: dir.path, audit: audit, vendor: vendor, clock: clock)
-        }
-
-        func run(_ jobs: [Job], force: Bool = false) async throws -> RunSummary {
-            var options = RunOptions()
-            options.force = force
-            return await RotationRun(environment: try environment(), run: TestRunEnvironment.run, options: options)
-                .execute(jobs: jobs)
-        }
-
-        var envKey: String? { try? EnvFileSink.readValue(path: dir.file("app.env"), key: "API_KEY").revealed }
-    }
-
     /// The state a crash between the spool write and the `issued` row leaves, after the
     /// clock was stepped back: the spooled key is the newest, though its time is older
     /// than the last recorded key's.
     @Test func aSpooledKeyOlderByTheClockButNewerByTheChainIsDeliveredNotDiscarded() async throws {
-        let f = try Fixture()
+        let f = try RunnerFixture()
         defer { f.dir.remove() }
-        #expect(try await f.run([f.job], force: true).count(.rotated) == 1)
+        #expect(try await f.run { $0.force = true }.count(.rotated) == 1)
         let recordedKey = f.vendor.validKey
 
         f.clock.advance(by: .seconds(-3600))
@@ -62,7 +34,7 @@ import Testing
     }
 
     @Test func aSpooledKeyFollowedInTheChainByANewerOneIsDiscarded() async throws {
-        let f = try Fixture()
+        let f = try RunnerFixture()
         defer { f.dir.remove() }
         let environment = try f.environment()
         let old = Secret("an-older-key")
@@ -84,7 +56,7 @@ import Testing
     }
 
     @Test func anUnreadableSpoolEntryIsNeedsRecoveryAndTheOtherJobsEntryIsStillDelivered() async throws {
-        let f = try Fixture()
+        let f = try RunnerFixture()
         defer { f.dir.remove() }
         let environment = try f.environment()
         try f.dir.write("b/app.env", "API_KEY='b-key'\n")
@@ -110,7 +82,7 @@ import Testing
 /// `rekey recover` never says "nothing to recover" while a job needs an operator.
 @Suite struct RecoverCommandSummaryTests {
     @Test func aNeedsRecoveryJobIsNamedWithTheWayOutAndExitsTwo() async throws {
-        let f = try RecoveryTests.Fixture()
+        let f = try RunnerFixture()
         defer { f.dir.remove() }
         var row = AuditEvent.job(f.job, step: .needsRecovery, runID: "earlier", time: f.clock.now())
         row.message = "answer lost"

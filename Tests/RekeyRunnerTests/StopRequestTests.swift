@@ -9,33 +9,12 @@ import Testing
 /// a job whose preflight probe was running when the stop came writes nothing and calls
 /// nothing, and a retry the vendor would have got is not sent.
 @Suite struct StopRequestTests {
-    struct Fixture {
-        let dir: TemporaryDirectory
-        let vendor = FakeVendor(initialKey: "initial-key-0001")
-        let audit = InMemoryAuditLog()
-
-        init() throws {
-            dir = try TemporaryDirectory()
-            try dir.write("app.env", "API_KEY='initial-key-0001'\n")
-            try dir.write("worker.key", "initial-key-0001")
-        }
-
-        func run(stopWhen: @escaping @Sendable () -> Bool) async throws -> RunSummary {
-            let environment = try TestRunEnvironment.make(directory: dir.path, audit: audit, vendor: vendor)
-            var options = RunOptions()
-            options.force = true
-            return await RotationRun(
-                environment: environment, run: TestRunEnvironment.run, options: options,
-                stopRequested: { stopWhen() ? .terminated : nil }
-            ).execute(jobs: [TestRunEnvironment.questionProJob(directory: dir.path)])
-        }
-    }
-
     @Test func aStopDuringThePreflightProbeStartsNoIntentAndNoRegenerate() async throws {
-        let f = try Fixture()
+        let f = try RunnerFixture()
         defer { f.dir.remove() }
         let vendor = f.vendor
-        let summary = try await f.run { vendor.probeCount > 0 }
+        let summary = try await f.run(
+            configure: { $0.force = true }, stopRequested: { vendor.probeCount > 0 ? .terminated : nil })
         #expect(summary.outcomes.map(\.kind) == [.notStarted])
         #expect(summary.exitStatus == .terminated)
         #expect(vendor.regenerateCount == 0)
@@ -45,12 +24,13 @@ import Testing
     }
 
     @Test func aStopAfterAnAmbiguousAttemptSendsNoRetry() async throws {
-        let f = try Fixture()
+        let f = try RunnerFixture()
         defer { f.dir.remove() }
         let vendor = f.vendor
         vendor.inject([.status(503, errorID: nil)])
         // Probe 1 is the preflight probe, probe 2 settles the 503: the stop comes in between.
-        let summary = try await f.run { vendor.probeCount >= 2 }
+        let summary = try await f.run(
+            configure: { $0.force = true }, stopRequested: { vendor.probeCount >= 2 ? .terminated : nil })
         #expect(summary.outcomes.first?.kind == .failed)
         #expect(summary.outcomes.first?.attempts == 1)
         #expect(vendor.regenerateCount == 0)

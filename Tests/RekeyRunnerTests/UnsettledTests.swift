@@ -12,50 +12,19 @@ import Testing
 /// probe could check leaves the job unsettled (exit 2) — each later run probes first and
 /// starts no regenerate until a probe answers; after 3 runs without one it needs recovery.
 @Suite struct UnsettledTests {
-    struct Fixture {
-        let dir: TemporaryDirectory
-        let vendor = FakeVendor(initialKey: "initial-key-0001")
-        let audit = InMemoryAuditLog()
-        let clock = ManualClock()
-
-        init() throws {
-            dir = try TemporaryDirectory()
-            try dir.write("app.env", "API_KEY='initial-key-0001'\n")
-            try dir.write("worker.key", "initial-key-0001")
-        }
-
-        var job: Job { TestRunEnvironment.questionProJob(directory: dir.path) }
-
-        func run(force: Bool = false) async throws -> RunSummary {
-            let environment = try TestRunEnvironment.make(
-                directory: dir.path, audit: audit, vendor: vendor, clock: clock)
-            var options = RunOptions()
-            options.force = force
-            return await RotationRun(environment: environment, run: TestRunEnvironment.run, options: options)
-                .execute(jobs: [job])
-        }
-
-        var history: JobHistory { get async throws { try await audit.histories()[job.name] ?? JobHistory() } }
-    }
-
     @Test func anAmbiguousRegenerateWithAnUnreachableProbeIsUnsettledAndNotNeedsRecovery() async throws {
-        let f = try Fixture()
+        let f = try RunnerFixture()
         defer { f.dir.remove() }
         // A 500 on the regenerate (the vendor did not rotate), then the vendor stops answering.
         f.vendor.inject([.status(500, errorID: nil)])
-        let environment = try TestRunEnvironment.make(
-            directory: f.dir.path, audit: f.audit, vendor: f.vendor, clock: f.clock)
-        var options = RunOptions()
-        options.force = true
         let vendor = f.vendor
-        let summary = await RotationRun(
-            environment: environment, run: TestRunEnvironment.run, options: options,
+        // The stop hook is polled before the intent: after the preflight probe, the vendor goes dark.
+        let summary = try await f.run(
+            configure: { $0.force = true },
             stopRequested: {
-                // After the preflight probe, the vendor goes dark.
                 if vendor.probeCount == 1 { vendor.leaveProbesUnanswered(1_000_000) }
                 return nil
-            }
-        ).execute(jobs: [f.job])
+            })
         #expect(
             summary.outcomes.first?.kind == .unsettled,
             "\(summary.outcomes) probes \(f.vendor.probeCount) sleeps \(f.clock.sleeps.count)")
@@ -68,7 +37,7 @@ import Testing
 
         // The vendor answers again: the next run probes, the old key works, nothing rotated.
         f.vendor.leaveProbesUnanswered(0)
-        let next = try await f.run(force: true)
+        let next = try await f.run { $0.force = true }
         #expect(try await f.history.unsettledRuns == 0)
         #expect(next.outcomes.first?.kind == .rotated)
         #expect(
@@ -76,7 +45,7 @@ import Testing
     }
 
     @Test func threeRunsWithoutAProbeAnswerMakeTheJobNeedRecovery() async throws {
-        let f = try Fixture()
+        let f = try RunnerFixture()
         defer { f.dir.remove() }
         // A run died with the regenerate in flight: an intent without an outcome.
         var intent = AuditEvent.job(f.job, step: .intent, runID: "died", time: f.clock.now())
@@ -91,7 +60,7 @@ import Testing
         #expect(plan.first?.state == .unsettled)
         #expect(plan.first?.due == false)
 
-        let second = try await f.run(force: true)
+        let second = try await f.run { $0.force = true }
         #expect(second.outcomes.first?.kind == .unsettled)
         #expect(f.vendor.regenerateCount == 0, "no regenerate while unsettled, even forced")
         let third = try await f.run()
