@@ -21,10 +21,6 @@ public struct JobHistory: Sendable, Hashable {
     public var lastFailure: Date?
     public var lastError: String?
     public var lastAttempt: Date?
-    /// The newest fingerprint issued, adopted or recovered (recover checks the spool against it).
-    public var latestFingerprint: String?
-    /// When `latestFingerprint` was recorded.
-    public var latestFingerprintAt: Date?
     /// An `intent` with no outcome after it: a run stopped while the vendor call was in
     /// flight. The next run must find out whether the vendor rotated the key.
     public var openIntent: Bool = false
@@ -69,10 +65,6 @@ public struct JobHistory: Sendable, Hashable {
         case .issued:
             openIntent = false
             unsettledRuns = 0
-            if let fp = event.newFingerprint {
-                latestFingerprint = fp
-                latestFingerprintAt = event.time
-            }
             if let expiry = event.expiry { self.expiry = expiry }
         case .done:
             openIntent = false
@@ -88,10 +80,6 @@ public struct JobHistory: Sendable, Hashable {
         case .adopted, .recovered:
             openIntent = false
             unsettledRuns = 0
-            if let fp = event.newFingerprint {
-                latestFingerprint = fp
-                latestFingerprintAt = event.time
-            }
             if event.step == .adopted, let expiry = event.expiry { self.expiry = expiry }
             needsRecovery = false
         case .baselined:
