@@ -168,10 +168,13 @@ public final class SQLiteAuditLog: AuditLog {
         case .authentic(let authentic): head = authentic
         case .unauthenticated(let legacy): head = legacy
         }
-        let stored = try database.read { db in
-            try String.fetchOne(db, sql: "SELECT hash FROM events WHERE seq = ?", arguments: [head.count])
+        // One read, so the count and the hash come from the same snapshot of the log.
+        let (count, stored) = try database.read { db in
+            (
+                try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM events") ?? 0,
+                try String.fetchOne(db, sql: "SELECT hash FROM events WHERE seq = ?", arguments: [head.count])
+            )
         }
-        let count = try database.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM events") ?? 0 }
         if count < head.count { throw AuditLogError.behindHead(path, events: count, head: head.count) }
         if stored != head.hash { throw AuditLogError.headMismatch(path, event: head.count) }
     }
