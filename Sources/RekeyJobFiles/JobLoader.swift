@@ -109,7 +109,7 @@ public enum JobLoader {
         return (jobs, diagnostics)
     }
 
-    /// Two jobs may not share a name, a credential source or a sink target.
+    /// Two jobs may not share a name, a credential rekey rotates, or a sink target.
     package static func crossJobProblems(_ jobs: [Job]) -> [Diagnostic] {
         var problems: [Diagnostic] = []
         var names: [String: Job] = [:]
@@ -124,18 +124,20 @@ public enum JobLoader {
             } else {
                 names[job.name] = job
             }
-            for (key, reference) in job.credentials.sorted(by: { $0.key < $1.key }) {
-                guard case .sink = reference else {
-                    if let other = sources[reference.description], other.location != job.location {
-                        problems.append(
-                            Diagnostic(
-                                .error, job.location,
-                                "job '\(job.name)' reads its \(key) from \(reference), as does job '\(other.name)' at \(other.location)",
-                                hint: "one credential belongs to one job: rotating it in one would break the other"))
-                    }
-                    sources[reference.description] = sources[reference.description] ?? job
-                    continue
+            // Only a credential rekey rotates belongs to one job; login inputs (an access key,
+            // an x-api-key that mints tokens) stay valid and may be shared.
+            for (key, reference) in job.credentials.sorted(by: { $0.key < $1.key })
+            where key == job.kind.replacedCredentialKey {
+                // A `{sink:}` credential is checked with the sinks below.
+                if case .sink = reference { continue }
+                if let other = sources[reference.description], other.location != job.location {
+                    problems.append(
+                        Diagnostic(
+                            .error, job.location,
+                            "job '\(job.name)' reads its \(key) from \(reference), as does job '\(other.name)' at \(other.location)",
+                            hint: "one credential belongs to one job: rotating it in one would break the other"))
                 }
+                sources[reference.description] = sources[reference.description] ?? job
             }
             for sink in job.sinks {
                 let file = ResolvedPath.resolve(sink.path)

@@ -148,6 +148,27 @@ import Testing
         #expect(messages.contains { $0.contains("writes /srv/app.env#API_KEY") })
     }
 
+    /// A login input (Qrvey's x-api-key, an admin access key) is never rotated by rekey, so
+    /// several jobs may mint their tokens from the same one.
+    @Test func twoComposerJobsMayShareTheLoginInputTheyMintTokensWith() throws {
+        func composer(_ name: String) -> String {
+            """
+            name: \(name)
+            tenant: acme
+            env: prod
+            provider: {kind: qrvey.composer-token, base_url: "https://q.example", user_id: u, app_id: \(name), expires_in: 1w}
+            credentials: {api_key: {env: QRVEY_API_KEY}}
+            policy: {every: 5d}
+            sinks: [{id: t, kind: file, path: /srv/\(name).token}]
+
+            """
+        }
+        let (result, dir) = try Self.load(["a.yaml": composer("dash-a"), "b.yaml": composer("dash-b")])
+        defer { dir.remove() }
+        #expect(result.diagnostics.filter { $0.severity == .error }.map(\.description) == [])
+        #expect(result.jobs.count == 2)
+    }
+
     @Test func defaultsMergeDeeplyAndInheritedMistakesPointAtTheDefaultsLineNamingTheJob() throws {
         let text = """
             defaults:
