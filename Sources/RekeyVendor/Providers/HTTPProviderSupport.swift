@@ -8,6 +8,8 @@ struct HTTPExchange: Sendable {
     let vendor: String
     let transport: any HTTPTransport
     let clock: any RekeyClock
+    /// The credential key a login sends, when this exchange logs in (see `ProviderError.loginInput`).
+    var loginInput: String? = nil
 
     /// Sends `request`; a 2xx answer is returned, anything else thrown as `ProviderError`.
     func send(_ request: VendorRequest, timeout: Duration, secrets: [Secret]) async throws(ProviderError)
@@ -39,7 +41,7 @@ struct HTTPExchange: Sendable {
             headSent: true,
             retryAfterSeconds: response.status == 429
                 ? RetryPolicy.parseRetryAfter(response.header("Retry-After"), now: clock.now()) : nil,
-            latencyMilliseconds: response.latencyMilliseconds)
+            latencyMilliseconds: response.latencyMilliseconds, loginInput: loginInput)
     }
 
     /// 200 works, 401 dead, anything else (or no answer) tells nothing.

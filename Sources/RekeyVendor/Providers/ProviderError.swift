@@ -26,11 +26,14 @@ public struct ProviderError: Error, Sendable, CustomStringConvertible, Localized
     /// The vendor's `Retry-After`, in seconds from now, when it sent one.
     public var retryAfterSeconds: Double?
     public var latencyMilliseconds: Int?
+    /// The credential key a login request sent (Qrvey's `access_key`, `api_key`): an input
+    /// rekey never rotates, so a 401 means fixing it, not `rekey adopt`.
+    public var loginInput: String?
 
     public init(
         vendor: String, kind: Kind, vendorErrorName: String? = nil, vendorErrorID: String? = nil,
         vendorMessage: String? = nil, headSent: Bool = true, retryAfterSeconds: Double? = nil,
-        latencyMilliseconds: Int? = nil
+        latencyMilliseconds: Int? = nil, loginInput: String? = nil
     ) {
         self.vendor = vendor
         self.kind = kind
@@ -40,6 +43,7 @@ public struct ProviderError: Error, Sendable, CustomStringConvertible, Localized
         self.headSent = headSent
         self.retryAfterSeconds = retryAfterSeconds
         self.latencyMilliseconds = latencyMilliseconds
+        self.loginInput = loginInput
     }
 
     public var status: Int? {
@@ -82,7 +86,12 @@ public struct ProviderError: Error, Sendable, CustomStringConvertible, Localized
                 "the API call allowance of this licence is exhausted; not retried. Raise the allowance with the vendor"
         }
         switch status {
-        case 401?: return "the current credential was rejected; check it, or run `rekey adopt` with a working one"
+        case 401?:
+            if let input = loginInput {
+                return
+                    "the vendor rejected the \(input) this job logs in with, an input rekey never rotates: put a working \(input) where the job's credentials.\(input) points (its variable or file); the next run retries"
+            }
+            return "the current credential was rejected; check it, or run `rekey adopt` with a working one"
         case 403?: return "the credential lacks permission for this call"
         case 404?: return "check base_url / datacenter / path"
         case let code? where (300..<400).contains(code):

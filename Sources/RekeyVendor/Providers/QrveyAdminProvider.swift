@@ -11,7 +11,8 @@ public struct QrveyAdminProvider: Provider {
 
     public init(spec: QrveyAdminSpec, transport: any HTTPTransport, clock: any RekeyClock) {
         self.spec = spec
-        self.exchange = HTTPExchange(vendor: "Qrvey Admin Center", transport: transport, clock: clock)
+        self.exchange = HTTPExchange(
+            vendor: "Qrvey Admin Center", transport: transport, clock: clock, loginInput: "access_key")
     }
 
     public var kind: ProviderKind { .qrveyAdminToken }
@@ -21,7 +22,8 @@ public struct QrveyAdminProvider: Provider {
     public func issue(current: ResolvedCredentials, timeout: Duration) async throws -> IssuedSecret {
         guard let accessKey = current["access_key"] else {
             throw ProviderError(
-                vendor: "Qrvey Admin Center", kind: .status(401), vendorMessage: "no access_key credential")
+                vendor: "Qrvey Admin Center", kind: .status(401), vendorMessage: "no access_key credential",
+                headSent: false, loginInput: "access_key")
         }
         let body = HTTPExchange.json([
             spec.fields["username"] ?? "username": spec.username,

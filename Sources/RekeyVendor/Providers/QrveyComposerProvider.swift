@@ -12,7 +12,8 @@ public struct QrveyComposerProvider: Provider {
 
     public init(spec: QrveyComposerSpec, transport: any HTTPTransport, clock: any RekeyClock) {
         self.spec = spec
-        self.exchange = HTTPExchange(vendor: "Qrvey Composer", transport: transport, clock: clock)
+        self.exchange = HTTPExchange(
+            vendor: "Qrvey Composer", transport: transport, clock: clock, loginInput: "api_key")
         self.clock = clock
     }
 
@@ -22,7 +23,9 @@ public struct QrveyComposerProvider: Provider {
 
     public func issue(current: ResolvedCredentials, timeout: Duration) async throws -> IssuedSecret {
         guard let apiKey = current["api_key"] else {
-            throw ProviderError(vendor: "Qrvey Composer", kind: .status(401), vendorMessage: "no api_key credential")
+            throw ProviderError(
+                vendor: "Qrvey Composer", kind: .status(401), vendorMessage: "no api_key credential", headSent: false,
+                loginInput: "api_key")
         }
         var fields = [
             spec.fields["user_id"] ?? "userid": spec.userID,

@@ -40,6 +40,9 @@ import Testing
             #expect(lastError?.status == 401)
             #expect(message.contains("Invalid credentials"))
             #expect(h.requests(.adminLogin).count == 1)
+            // The access key is a login input rekey never rotates: adopt cannot replace it.
+            #expect(!message.contains("adopt"))
+            #expect(message.contains("access_key"))
         }
     }
 

@@ -40,10 +40,12 @@ import Testing
             let outcome = await h.call(h.qrveyComposer()).run(
                 current: ["api_key": Secret("wrong-api-key")], probeSecret: nil
             ) { _ in }
-            guard let (_, attempts, lastError) = expectFailed(outcome) else { return }
+            guard let (message, attempts, lastError) = expectFailed(outcome) else { return }
             #expect(attempts == 1)
             #expect(lastError?.status == 401)
             #expect(h.requests(.composerToken).count == 1)
+            #expect(!message.contains("adopt"))
+            #expect(message.contains("the api_key this job logs in with"))
         }
     }
 
