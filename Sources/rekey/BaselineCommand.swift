@@ -23,9 +23,12 @@ struct BaselineCommand: AsyncParsableCommand {
         let unknown = filter.unknownNames(in: loaded.jobs)
         guard unknown.isEmpty else { throw ValidationError("no job named \(unknown.joined(separator: ", "))") }
         let environment = try openEnvironment(workspace)
-        let count = try await Baseline(environment: environment, run: manualRun()).baseline(
+        let result = try await Baseline(environment: environment, run: manualRun()).baseline(
             loaded.jobs.filter(filter.matches))
         await environment.close()
-        Console.out("baselined \(count) job(s)")
+        Console.out("baselined \(result.baselined.count) job(s)")
+        for skipped in result.notBaselined {
+            Console.out("not baselined: \(skipped.job): \(skipped.why)")
+        }
     }
 }
