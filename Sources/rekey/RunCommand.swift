@@ -15,6 +15,7 @@ struct RunCommand: AsyncParsableCommand {
         discussion: """
             From cron: rekey run --quiet --trigger cron --splay 1h --jobs /etc/rekey/jobs --state-dir /var/lib/rekey
             One-off manual rotation of one job: rekey run --job NAME --force
+            Before the first real run, prove every key: rekey run --dry-run --probe
 
             A run first finishes what an interrupted run left (the spool), then rotates the due \
             jobs with bounded concurrency. SIGTERM/SIGINT start no new job and let in-flight \
@@ -30,6 +31,12 @@ struct RunCommand: AsyncParsableCommand {
 
     @Flag(name: .customLong("dry-run"), help: "Preflight and plan only: no vendor call, nothing written.")
     var dryRun = false
+
+    @Flag(
+        help: ArgumentHelp(
+            "With --dry-run: check every selected job's current key with the vendor's read-only probe, due or not.",
+            discussion: "Nothing is issued, written or recorded. Exit 1 when a key is rejected or cannot be checked."))
+    var probe = false
 
     @Flag(help: "Print only problems (for cron mail).")
     var quiet = false
@@ -72,6 +79,9 @@ struct RunCommand: AsyncParsableCommand {
     func validate() throws {
         if let concurrency, !(1...256).contains(concurrency) { throw ValidationError("--concurrency must be 1...256") }
         if let maxRotations, maxRotations < 0 { throw ValidationError("--max-rotations must not be negative") }
+        if probe, !dryRun {
+            throw ValidationError("--probe needs --dry-run (a real run already probes before every regenerate)")
+        }
     }
 
     var request: RunRequest {
@@ -79,6 +89,7 @@ struct RunCommand: AsyncParsableCommand {
         (request.filter, request.force, request.dryRun, request.trigger) = (
             select.filter, force, dryRun, trigger.rawValue
         )
+        request.probe = probe
         (request.concurrency, request.maxRotations, request.skipInvalid) = (concurrency, maxRotations, skipInvalid)
         (request.wait, request.splay, request.grace) = (wait, splay, grace)
         return request

@@ -20,8 +20,8 @@ struct RotationProcedure: Sendable {
 
     var job: Job { journal.job }
 
-    /// Rotates the job (the caller holds its lease). A dry run stops after preflight.
-    func rotate(dryRun: Bool) async -> JobOutcome {
+    /// Rotates the job (the caller holds its lease).
+    func rotate() async -> JobOutcome {
         let started = environment.clock.now()
         func outcome(_ kind: JobOutcome.Kind, attempts: Int = 0, _ message: String? = nil) -> JobOutcome {
             JobOutcome(
@@ -36,12 +36,10 @@ struct RotationProcedure: Sendable {
         let credentials: ResolvedCredentials
         switch await Preflight(environment: environment, job: job).check() {
         case .failure(let reason):
-            if dryRun { return outcome(reason.outcome, reason.description) }
             return await stopped(reason)
         case .success(let resolved):
             credentials = resolved
         }
-        if dryRun { return outcome(.planned, "preflight ok; would call \(job.kind.rawValue)") }
 
         let provider = environment.vendors.provider(for: job)
         let current = credentials[job.kind.credentialKeys[0]]

@@ -13,6 +13,8 @@ public struct JobOutcome: Sendable, Hashable, Codable {
         case hooksRerun = "hooks-rerun"
         /// Would rotate (dry run).
         case planned
+        /// Not due; preflight passed and, with `--probe`, the vendor accepts the current key (dry run).
+        case checked
         case failed
         case needsRecovery = "needs-recovery"
         /// The vendor may have rotated and no probe answered; later runs probe again.

@@ -55,7 +55,8 @@ public struct RotationRun: Sendable {
                 backingOff.append(RunSummary.BackingOff(job: job.name, failures: failures, retryAt: retryAt))
             }
             if history.needsRecovery { pendingRecovery.append(job.name) }
-            if decision.isDue { due.append((job, decision)) }
+            // A probing dry run checks every selected job, due or not.
+            if decision.isDue || (options.dryRun && options.probe) { due.append((job, decision)) }
         }
 
         outcomes += await rotate(due)
@@ -116,8 +117,8 @@ public struct RotationRun: Sendable {
 
     private func rotateLocked(_ job: Job, _ decision: ScheduleDecision) async -> JobOutcome {
         let procedure = RotationProcedure(environment: environment, run: run, job: job)
-        guard decision.hooksOnly else { return await procedure.rotate(dryRun: options.dryRun) }
-        if options.dryRun { return JobOutcome(job, .planned, message: "would re-run hooks") }
+        if options.dryRun { return await procedure.dryRun(decision, probe: options.probe) }
+        guard decision.hooksOnly else { return await procedure.rotate() }
         let started = environment.clock.now()
         let failure = await procedure.runHooks()
         let outcome = JobOutcome(

@@ -9,6 +9,9 @@ public struct RunOptions: Sendable {
     public var force = false
     /// Preflight and plan only: no vendor call, no write.
     public var dryRun = false
+    /// With `dryRun`: probe every selected job's current key with the vendor (read-only),
+    /// due or not, so a first deployment proves its keys before the first real run.
+    public var probe = false
     public var concurrency = 4
     /// At most this many rotations in this run (the blast radius of one run).
     public var maxRotations: Int?

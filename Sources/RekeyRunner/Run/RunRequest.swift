@@ -12,6 +12,8 @@ public struct RunRequest: Sendable {
     public var filter = JobFilter()
     public var force = false
     public var dryRun = false
+    /// With `dryRun`: probe every selected job's current key (read-only).
+    public var probe = false
     /// `cron`, `manual` or `demo`, recorded in the audit.
     public var trigger = "manual"
     /// Rotations at once; nil: rekey.yaml's `concurrency`, else 4.
@@ -52,6 +54,7 @@ public struct RunRequest: Sendable {
         options.filter = filter
         options.force = force
         options.dryRun = dryRun
+        options.probe = probe
         options.concurrency = concurrency ?? workspace.config.concurrency ?? 4
         options.maxRotations = maxRotations
         return options
