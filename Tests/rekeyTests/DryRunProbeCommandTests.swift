@@ -21,7 +21,9 @@ extension EndToEnd {
             try setup.dir.write("sinks/app.env", "API_KEY='not-the-vendors-key-1234'\n")
             let rejected = try RekeyProcess.run(["run", "--dry-run", "--probe"] + setup.args)
             #expect(rejected.status == 1)
-            #expect((rejected.stdout + rejected.stderr).contains("rekey adopt --job one"), "\(rejected.stdout)\(rejected.stderr)")
+            #expect(
+                (rejected.stdout + rejected.stderr).contains("rekey adopt --job one"),
+                "\(rejected.stdout)\(rejected.stderr)")
             #expect(!(rejected.stdout + rejected.stderr).contains("not-the-vendors-key-1234"))
             #expect(try setup.sandbox.requests().filter { $0.endpoint == "regenerate" }.isEmpty)
 
