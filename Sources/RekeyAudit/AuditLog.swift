@@ -22,4 +22,10 @@ public protocol AuditLog: AuditLogReader {
     /// sequence and hash.
     @discardableResult
     func append(_ event: AuditEvent) async throws -> AuditEvent
+
+    /// Appends events durably in one transaction: all of them or none. A rotation records
+    /// its sink-written, hook, verified and done rows this way, so the reload hook does not
+    /// wait for one fsync per row.
+    @discardableResult
+    func append(contentsOf events: [AuditEvent]) async throws -> [AuditEvent]
 }

@@ -24,6 +24,9 @@ public actor InMemoryAuditLog: AuditLog {
     @discardableResult
     public func append(_ event: AuditEvent) async throws -> AuditEvent { appendSync(event) }
 
+    @discardableResult
+    public func append(contentsOf events: [AuditEvent]) async throws -> [AuditEvent] { events.map(appendSync) }
+
     public func historyEvents() async throws -> [AuditEvent] { stored.filter { $0.job != nil } }
 
     public func events(_ filter: AuditEventFilter) async throws -> [AuditEvent] {

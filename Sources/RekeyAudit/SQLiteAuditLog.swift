@@ -77,7 +77,7 @@ public final class SQLiteAuditLog: AuditLog {
 
     /// Events waiting for the next commit, and whether a flusher is running.
     private struct AppendQueue {
-        var pending: [(AuditEvent, CheckedContinuation<AuditEvent, any Error>)] = []
+        var pending: [([AuditEvent], CheckedContinuation<[AuditEvent], any Error>)] = []
         var flushing = false
     }
 
@@ -89,9 +89,16 @@ public final class SQLiteAuditLog: AuditLog {
     /// concurrent jobs share one fsync instead of queueing for one each.
     @discardableResult
     public func append(_ event: AuditEvent) async throws -> AuditEvent {
-        try await withCheckedThrowingContinuation { continuation in
+        try await append(contentsOf: [event])[0]
+    }
+
+    /// Appends `events` in one commit (shared with concurrent appends, like `append`).
+    @discardableResult
+    public func append(contentsOf events: [AuditEvent]) async throws -> [AuditEvent] {
+        guard !events.isEmpty else { return [] }
+        return try await withCheckedThrowingContinuation { continuation in
             let startFlusher = queue.withLock { queue in
-                queue.pending.append((event, continuation))
+                queue.pending.append((events, continuation))
                 guard !queue.flushing else { return false }
                 queue.flushing = true
                 return true
@@ -110,25 +117,18 @@ public final class SQLiteAuditLog: AuditLog {
             }
             guard !batch.isEmpty else { return }
             do {
-                let stored = try await commit(batch.map(\.0))
+                var stored = try await commit(batch.flatMap(\.0))[...]
                 if let headPath, let last = stored.last, let sequence = last.sequence, let hash = last.hash {
                     AuditHead(count: sequence, hash: hash).write(to: headPath, key: key)
                 }
-                for (index, item) in batch.enumerated() { item.1.resume(returning: stored[index]) }
+                for (events, continuation) in batch {
+                    continuation.resume(returning: Array(stored.prefix(events.count)))
+                    stored = stored.dropFirst(events.count)
+                }
             } catch {
                 for item in batch { item.1.resume(throwing: error) }
             }
         }
-    }
-
-    /// Appends many events in one transaction (bulk loads, benchmarks).
-    @discardableResult
-    public func appendBatch(_ events: [AuditEvent]) async throws -> [AuditEvent] {
-        let stored = try await commit(events)
-        if let headPath, let last = stored.last, let sequence = last.sequence, let hash = last.hash {
-            AuditHead(count: sequence, hash: hash).write(to: headPath, key: key)
-        }
-        return stored
     }
 
     /// Chains and inserts `events` in one BEGIN IMMEDIATE transaction.

@@ -76,7 +76,8 @@ public struct JobHistory: Sendable, Hashable {
             configurationProblem = false
             lastError = nil
             needsRecovery = false
-            hookFailed = false
+            // Not `hookFailed`: a rotation's hook rows come before its `done` (hooks run
+            // right after the sinks); the hook rows alone decide it.
         case .adopted, .recovered:
             openIntent = false
             unsettledRuns = 0

@@ -24,6 +24,13 @@ public struct CrashingAuditLog: AuditLog {
         return try await inner.append(event)
     }
 
+    /// One effect for the whole transaction (it commits all or nothing), named by its steps.
+    @discardableResult
+    public func append(contentsOf events: [AuditEvent]) async throws -> [AuditEvent] {
+        try crash.effect("audit:" + events.map(\.step.rawValue).joined(separator: "+"))
+        return try await inner.append(contentsOf: events)
+    }
+
     public func historyEvents() async throws -> [AuditEvent] {
         if crash.isDead { throw CrashSwitch.Crashed() }
         return try await inner.historyEvents()

@@ -34,11 +34,11 @@ enum AuditBenchmark {
             if event.step == .issued || event.step == .done { event.newFingerprint = String(format: "%016x", index) }
             batch.append(event)
             if batch.count == 20_000 {
-                try await store.appendBatch(batch)
+                try await store.append(contentsOf: batch)
                 batch.removeAll(keepingCapacity: true)
             }
         }
-        if !batch.isEmpty { try await store.appendBatch(batch) }
+        if !batch.isEmpty { try await store.append(contentsOf: batch) }
         let fill = (ContinuousClock.now - fillStarted).seconds
 
         let jobList = (0..<jobs).map { index in

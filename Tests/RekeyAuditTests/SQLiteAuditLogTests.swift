@@ -31,7 +31,9 @@ import Testing
         func sqlite(_ sql: String) throws -> (Int32, String) {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-            process.arguments = [db, sql]
+            // The store `fill` used may still be closing (a WAL checkpoint holds the lock for
+            // a moment): wait for it rather than fail with SQLITE_BUSY.
+            process.arguments = ["-cmd", ".timeout 10000", db, sql]
             let out = Pipe()
             process.standardOutput = out
             process.standardError = out

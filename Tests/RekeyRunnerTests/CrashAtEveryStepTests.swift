@@ -44,7 +44,7 @@ import Testing
     }
 
     /// Effects after which the vendor has rotated but rekey has not yet spooled the key.
-    static let inFlight: Set<String> = ["vendor-after", "audit:attempt", "spool-write"]
+    static let inFlight: Set<String> = ["vendor-after", "spool-write"]
 
     @Test func aCrashAtAnyStepNeverLosesAWorkingCredential() async throws {
         let clean = try Scenario()

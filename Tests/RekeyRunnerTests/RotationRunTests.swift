@@ -93,6 +93,20 @@ import Testing
         #expect(try await f.audit.histories()["acme-prod"]?.hookFailed == false)
     }
 
+    /// A regenerate killed the old key, so the app is down until its reload hook runs: the
+    /// hook runs right after the sinks, verify after it, and the sink-written, hook, verified
+    /// and done rows commit together; the successful attempt commits with `issued`.
+    @Test func aRegenerateRunsTheReloadHookBeforeVerifyAndCommitsItsRowsWithDone() async throws {
+        let f = try Fixture()
+        defer { f.dir.remove() }
+        let hook = HookSpec(argv: ["/bin/sh", "-c", "echo reloaded"])
+        let summary = try await f.run([f.job(hooks: [hook])])
+        #expect(summary.count(.rotated) == 1)
+        let steps = try await f.audit.events(AuditEventFilter(jobs: ["acme-prod"])).map(\.step)
+        #expect(steps == [.intent, .attempt, .issued, .sinkWritten, .sinkWritten, .hook, .verified, .done])
+        #expect(f.vendor.probeCount == 2)  // the current key before the regenerate, the new one after the hook
+    }
+
     @Test func maxRotationsCapsTheRunAndNamesWhatWasNotStarted() async throws {
         let f = try Fixture()
         defer { f.dir.remove() }

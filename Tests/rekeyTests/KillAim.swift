@@ -3,21 +3,27 @@ import RekeyAudit
 import RekeyModel
 
 /// Where in a rotation a loop stops the run. A uniform delay almost never lands in the short
-/// steps (`issued`, `verified` last a few milliseconds), so the loops aim: a clean run's audit
+/// steps (`done` lasts a few milliseconds), so the loops aim: a clean run's audit
 /// timeline gives each step's window as an offset from the process start, each iteration
 /// targets the step interrupted least so far and draws its delay inside one of that step's
 /// windows, a little early (and one iteration in five stays uniform over the whole run).
 struct KillAim {
-    /// The steps of one rotation, in audit order: every loop must stop runs in each.
-    static let steps: [AuditStep] = [.intent, .attempt, .issued, .sinkWritten, .verified, .done]
+    /// The commits of one rotation, in audit order: every loop must stop runs after each.
+    /// A successful attempt is committed with `issued`, and the sink-written, hook and
+    /// verified rows with `done` (nothing waits for an fsync inside the blackout window), so
+    /// a run stopped while it writes sinks, runs hooks or verifies has `issued` as its last
+    /// committed step.
+    static let steps: [AuditStep] = [.intent, .issued, .done]
 
     /// How far along a rotation a job whose last committed step is `step` is (-1: not started).
     static func rank(_ step: AuditStep?) -> Int {
         guard let step else { return -1 }
         if let index = steps.firstIndex(of: step) { return index }
         switch step {
-        case .probe: return steps.firstIndex(of: .verified)!
-        case .hook: return steps.firstIndex(of: .done)!
+        // A failed attempt's row: the vendor call is still going on.
+        case .attempt: return steps.firstIndex(of: .intent)!
+        // Committed with `done` (or a hooks-only re-run's rows after it).
+        case .sinkWritten, .verified, .probe, .hook: return steps.firstIndex(of: .done)!
         default: return steps.count
         }
     }

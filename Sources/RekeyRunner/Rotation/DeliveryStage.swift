@@ -2,6 +2,7 @@
 // issuance there is no rollback: a failed sink leaves the spool in place, and the next
 // run (or `rekey recover`) delivers it — roll forward, never back.
 
+import RekeyAudit
 import RekeyDelivery
 import RekeyModel
 
@@ -14,13 +15,15 @@ struct DeliveryStage: Sendable {
     let environment: RunEnvironment
     let journal: JobJournal
 
-    func deliver(_ spooled: SpooledSecret) async -> Result<DeliveredSecret, RotationReason> {
+    /// Writes every sink; `rows` gets a `sink-written` row for each sink written (the caller
+    /// commits them, whatever the result).
+    func deliver(_ spooled: SpooledSecret, rows: inout [AuditEvent]) async -> Result<DeliveredSecret, RotationReason> {
         let job = journal.job
         var failures: [String] = []
         for sink in job.sinks {
             do {
                 try await environment.sinks.write(spooled.secret, to: sink)
-                await journal.sinkWritten(sink, fingerprint: spooled.fingerprint)
+                rows.append(journal.sinkWrittenRow(sink, fingerprint: spooled.fingerprint))
             } catch let error where error.needsRecovery {
                 return .failure(.sinkCannotCarry(job: job.name, sinkID: sink.id, error))
             } catch {

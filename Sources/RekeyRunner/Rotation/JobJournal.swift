@@ -48,80 +48,107 @@ struct JobJournal: Sendable {
     }
 
     func attempt(_ record: AttemptRecord) async {
+        await append(attemptRow(record))
+    }
+
+    func attemptRow(_ record: AttemptRecord) -> AuditEvent {
         var event = row(.attempt, record.summary)
         event.attempt = record.attempt
         event.httpStatus = record.httpStatus
         event.vendorErrorName = record.vendorErrorName
         event.vendorErrorID = record.vendorErrorID
         event.latencyMilliseconds = record.latencyMilliseconds
-        await append(event)
+        return event
     }
 
     /// The new secret is spooled: from here on it is never thrown away. The vendor's request
-    /// id (for support tickets) is kept in the message.
+    /// id (for support tickets) is kept in the message. `rows` (the successful attempt) are
+    /// committed in the same transaction, before it.
     @discardableResult
     func issued(
         newFingerprint: String, oldFingerprint: String?, expiry: Date?, requestID: String? = nil,
-        message: String? = nil
+        message: String? = nil, after rows: [AuditEvent] = []
     ) async -> Bool {
         let detail = [message, requestID.map { "vendor request id \($0)" }].compactMap { $0 }
         var event = row(.issued, detail.isEmpty ? nil : detail.joined(separator: "; "))
         event.newFingerprint = newFingerprint
         event.oldFingerprint = oldFingerprint
         event.expiry = expiry
-        return await append(event)
+        return await commit(rows + [event])
     }
 
-    func sinkWritten(_ sink: SinkSpec, fingerprint: String) async {
+    // Rows a stage produces without appending them: the delivery, hook and verify stages
+    // hand theirs to `commit`, which records them with `done` (or the reason the job
+    // stopped) in one transaction, so nothing between the vendor's answer and the reload
+    // hook waits for an fsync per row.
+
+    func sinkWrittenRow(_ sink: SinkSpec, fingerprint: String) -> AuditEvent {
         var event = row(.sinkWritten, "sink '\(sink.id)' \(sink.kind.rawValue) \(sink.path)")
         event.newFingerprint = fingerprint
-        await append(event)
+        return event
     }
 
-    func verified(fingerprint: String) async {
+    func verifiedRow(fingerprint: String) -> AuditEvent {
         var event = row(.verified)
         event.newFingerprint = fingerprint
-        await append(event)
+        return event
     }
 
-    func probe(_ message: String) async {
-        await append(row(.probe, message))
-    }
+    func probeRow(_ message: String) -> AuditEvent { row(.probe, message) }
 
-    @discardableResult
-    func done(fingerprint: String, expiry: Date?) async -> Bool {
+    func doneRow(fingerprint: String, expiry: Date?) -> AuditEvent {
         var event = row(.done)
         event.newFingerprint = fingerprint
         event.expiry = expiry
-        return await append(event)
+        return event
     }
 
-    func hook(_ message: String, exitCode: Int) async {
+    func hookRow(_ message: String, exitCode: Int) -> AuditEvent {
         var event = row(.hook, message)
         event.exitCode = exitCode
-        await append(event)
+        return event
+    }
+
+    /// The row that records why a job stopped: `failed`, `preflight-failed`, `unsettled` or
+    /// `needs-recovery`; nil for a failed hook (its `hook` row is the record) and for a job
+    /// a stop kept from starting (it changed nothing).
+    func reasonRow(_ reason: RotationReason) -> AuditEvent? {
+        switch reason.outcome {
+        case .needsRecovery: row(.needsRecovery, reason.description)
+        case .unsettled: row(.unsettled, reason.description)
+        case .hookFailed, .notStarted: nil
+        default:
+            if case .preflight = reason {
+                row(.preflightFailed, reason.description)
+            } else {
+                row(.failed, reason.description)
+            }
+        }
+    }
+
+    /// Appends `rows` in one transaction; a failure is logged. Returns whether they were written.
+    @discardableResult
+    func commit(_ rows: [AuditEvent]) async -> Bool {
+        guard !rows.isEmpty else { return true }
+        do {
+            try await audit.append(contentsOf: rows)
+            return true
+        } catch {
+            log(
+                "audit append failed for job '\(job.name)' (\(rows.map(\.step.rawValue).joined(separator: ", "))): \(error)"
+            )
+            return false
+        }
+    }
+
+    /// Records why the job stopped, after the rows the stages before produced.
+    func record(_ reason: RotationReason, after rows: [AuditEvent] = []) async {
+        await commit(rows + [reasonRow(reason)].compactMap { $0 })
     }
 
     /// An `on_failure` hook's result (no exit code: it does not make the job hook-failed).
     func failureHook(_ message: String) async {
         await append(row(.hook, message))
-    }
-
-    func failed(_ reason: RotationReason) async {
-        if case .preflight = reason {
-            await append(row(.preflightFailed, reason.description))
-        } else {
-            await append(row(.failed, reason.description))
-        }
-    }
-
-    /// The intent stays open: the next run probes the old key before anything else.
-    func unsettled(_ reason: RotationReason) async {
-        await append(row(.unsettled, reason.description))
-    }
-
-    func needsRecovery(_ reason: RotationReason) async {
-        await append(row(.needsRecovery, reason.description))
     }
 
     /// A failure row that closes an open intent without changing anything else.

@@ -56,7 +56,7 @@ public struct Recovery: Sendable {
                 continue
             }
             let reason = RotationReason.spoolUnreadable(job: name, problem)
-            await JobJournal(environment: environment, run: run, job: job).needsRecovery(reason)
+            await JobJournal(environment: environment, run: run, job: job).record(reason)
             outcomes.append(JobOutcome(job, reason.outcome, message: reason.description).because(reason))
         }
         for entry in contents.entries {
@@ -159,16 +159,16 @@ public struct Recovery: Sendable {
             let runs = history.unsettledRuns + 1
             if runs >= Self.unsettledRunsBeforeNeedsRecovery {
                 let reason = RotationReason.unsettledTooLong(job: job.name, runs: runs)
-                await journal.needsRecovery(reason)
+                await journal.record(reason)
                 return JobOutcome(job, reason.outcome, message: reason.description).because(reason)
             }
             let reason = RotationReason.unsettled(
                 RotationReason.interruptedRegenerateUnchecked(why).description)
-            await journal.unsettled(reason)
+            await journal.record(reason)
             return JobOutcome(job, reason.outcome, message: reason.description).because(reason)
         case .dead:
             let reason = RotationReason.interruptedRegenerateLost(job: job.name)
-            await journal.needsRecovery(reason)
+            await journal.record(reason)
             return JobOutcome(job, reason.outcome, message: reason.description).because(reason)
         }
     }

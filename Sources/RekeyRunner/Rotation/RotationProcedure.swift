@@ -5,6 +5,7 @@
 // secret that is already spooled.
 
 import Foundation
+import RekeyAudit
 import RekeyDelivery
 import RekeyModel
 import RekeyVendor
@@ -48,10 +49,10 @@ struct RotationProcedure: Sendable {
         switch await vendor.issue(credentials: credentials, current: current, oldFingerprint: oldFingerprint) {
         case .stopped(let reason, let attempts):
             return await stopped(reason, attempts: attempts)
-        case .issued(let issued, let attempts, let mustVerify, let survived):
+        case .issued(let issued, let attempts, let mustVerify, let survived, let attemptRow):
             let verification: Verification = mustVerify ? .required(provider) : .byPolicy(provider)
             let kept = await SpoolStage(environment: environment, journal: journal).keep(
-                issued, oldFingerprint: oldFingerprint)
+                issued, oldFingerprint: oldFingerprint, after: [attemptRow].compactMap { $0 })
             if let reason = await complete(kept, verification: verification) {
                 return outcome(reason.outcome, attempts: attempts, reason.description).because(reason)
             }
@@ -64,10 +65,17 @@ struct RotationProcedure: Sendable {
         }
     }
 
-    /// A kept secret's way to `done`: sinks → verify → done → hooks → spool removed.
-    /// The reason the job stopped short (already recorded), or nil when it is done. A secret
-    /// a failed spool write left only in memory cannot be delivered later: a sink it did not
-    /// reach makes the job need an operator.
+    /// A kept secret's way to `done`. The order depends on what happened to the old key:
+    /// - a regenerate killed it, so the app is down until its reload hook runs (the blackout
+    ///   window): sinks → hooks → verify → done, and nothing that can wait sits in between;
+    /// - a login left it valid, so the app must never reload onto an unverified credential:
+    ///   verify → sinks → hooks → done.
+    /// The sink-written, hook and verified rows are committed with `done` (or with the reason
+    /// the job stopped) in one transaction; a crash before it leaves the spool and `issued`,
+    /// and recovery delivers again and re-runs the hooks (hooks are idempotent). Returns the
+    /// reason the job stopped short (recorded), or nil when it is done. A secret a failed
+    /// spool write left only in memory cannot be delivered later: a sink it did not reach
+    /// makes the job need an operator.
     func complete(_ kept: SpoolStage.Kept, verification: Verification) async -> RotationReason? {
         let spooled: SpooledSecret
         let inSpool: Bool
@@ -75,38 +83,43 @@ struct RotationProcedure: Sendable {
         case .spooled(let secret): (spooled, inSpool) = (secret, true)
         case .inMemoryOnly(let secret, _): (spooled, inSpool) = (secret, false)
         }
-        let delivered: DeliveredSecret
-        switch await DeliveryStage(environment: environment, journal: journal).deliver(spooled) {
-        case .failure(let reason):
+        let oldKeyDied = job.kind.replacedCredentialKey != nil
+        let verify = VerifyStage(journal: journal)
+        var rows: [AuditEvent] = []
+        if !oldKeyDied, let rejected = await verify.verify(spooled, verification, rows: &rows) {
+            await journal.record(rejected, after: rows)
+            return rejected
+        }
+        if case .failure(let reason) = await DeliveryStage(environment: environment, journal: journal).deliver(
+            spooled, rows: &rows)
+        {
             let final = inSpool ? reason : .undeliveredWithoutSpool(job: job.name, reason.description)
-            await record(final)
+            await journal.record(final, after: rows)
             return final
-        case .success(let value):
-            delivered = value
         }
-        if case .failure(let reason) = await VerifyStage(journal: journal).verify(delivered, verification) {
-            await record(reason)
-            return reason
+        let hookFailure = await HookStage(environment: environment, journal: journal).run(
+            scrubbing: [spooled.secret], rows: &rows)
+        // Verify runs even when a hook failed: the secret is delivered either way.
+        if oldKeyDied, let rejected = await verify.verify(spooled, verification, rows: &rows) {
+            await journal.record(rejected, after: rows)
+            return rejected
         }
-        await journal.done(fingerprint: spooled.fingerprint, expiry: spooled.expiry)
-        let hookFailure = await runHooks(scrubbing: [spooled.secret])
+        await journal.commit(rows + [journal.doneRow(fingerprint: spooled.fingerprint, expiry: spooled.expiry)])
         await environment.spool.remove(job: job.name)
         return hookFailure
     }
 
-    /// Runs the job's hooks; the reason when one failed (its `hook` row is the record).
+    /// Runs the job's hooks and records their rows; the reason when one failed (its `hook`
+    /// row is the record).
     func runHooks(scrubbing secrets: [Secret] = []) async -> RotationReason? {
-        await HookStage(environment: environment, journal: journal).run(scrubbing: secrets)
+        var rows: [AuditEvent] = []
+        let failure = await HookStage(environment: environment, journal: journal).run(scrubbing: secrets, rows: &rows)
+        await journal.commit(rows)
+        return failure
     }
 
-    /// Records why the job stopped: a `failed` or `needs-recovery` row (a failed hook has
-    /// its own `hook` row; a job a stop kept from starting changed nothing and records nothing).
+    /// Records why the job stopped.
     func record(_ reason: RotationReason) async {
-        switch reason.outcome {
-        case .needsRecovery: await journal.needsRecovery(reason)
-        case .unsettled: await journal.unsettled(reason)
-        case .hookFailed, .notStarted: break
-        default: await journal.failed(reason)
-        }
+        await journal.record(reason)
     }
 }

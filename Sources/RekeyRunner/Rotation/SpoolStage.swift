@@ -4,6 +4,7 @@
 // (preflight proved it could), the secret in memory still goes to the sinks — throwing
 // it away would lose the only working key — and the job says so loudly.
 
+import RekeyAudit
 import RekeyDelivery
 import RekeyModel
 import RekeyVendor
@@ -20,7 +21,8 @@ struct SpoolStage: Sendable {
     let environment: RunEnvironment
     let journal: JobJournal
 
-    func keep(_ issued: IssuedSecret, oldFingerprint: String?) async -> Kept {
+    /// `rows` (the successful attempt) are committed with the `issued` row.
+    func keep(_ issued: IssuedSecret, oldFingerprint: String?, after rows: [AuditEvent] = []) async -> Kept {
         let job = journal.job
         let secret = SpooledSecret(
             job: job.name, secret: issued.secret, fingerprint: environment.fingerprint(issued.secret),
@@ -34,12 +36,12 @@ struct SpoolStage: Sendable {
             )
             await journal.issued(
                 newFingerprint: secret.fingerprint, oldFingerprint: oldFingerprint, expiry: secret.expiry,
-                requestID: issued.requestID, message: "not spooled (\(why)): delivered from memory")
+                requestID: issued.requestID, message: "not spooled (\(why)): delivered from memory", after: rows)
             return .inMemoryOnly(secret, why: why)
         }
         await journal.issued(
             newFingerprint: secret.fingerprint, oldFingerprint: oldFingerprint, expiry: secret.expiry,
-            requestID: issued.requestID)
+            requestID: issued.requestID, after: rows)
         return .spooled(secret)
     }
 }

@@ -3,6 +3,7 @@
 // (with its retries and ambiguous-failure rules) runs in its own task, so a cancelled run
 // cannot cancel a regenerate in flight.
 
+import RekeyAudit
 import RekeyModel
 import RekeyVendor
 import Synchronization
@@ -11,7 +12,9 @@ struct VendorStage: Sendable {
     enum Result: Sendable {
         /// A new secret. `mustVerify`: an earlier attempt was ambiguous, so probe the new key.
         /// `survived`: what the failed attempts before it met (shown in the run summary).
-        case issued(IssuedSecret, attempts: Int, mustVerify: Bool, survived: [String])
+        /// `attemptRow`: the successful attempt's row, committed with `issued` (one fsync
+        /// fewer between the vendor's answer and the reload hook).
+        case issued(IssuedSecret, attempts: Int, mustVerify: Bool, survived: [String], attemptRow: AuditEvent?)
         case stopped(RotationReason, attempts: Int)
     }
 
@@ -37,16 +40,22 @@ struct VendorStage: Sendable {
         let call = environment.rotationCall(provider, job)
         let journal = self.journal
         let failedAttempts = Mutex<[String]>([])
+        let succeeded = Mutex<AuditEvent?>(nil)
         let outcome = await Task {
             await call.run(current: credentials, probeSecret: current) { record in
-                if record.httpStatus != 200 { failedAttempts.withLock { $0.append(record.summary) } }
+                if record.httpStatus == 200 {
+                    succeeded.withLock { $0 = journal.attemptRow(record) }
+                    return
+                }
+                failedAttempts.withLock { $0.append(record.summary) }
                 await journal.attempt(record)
             }
         }.value
         switch outcome {
         case .issued(let issued, let attempts, let mustVerify):
             return .issued(
-                issued, attempts: attempts, mustVerify: mustVerify, survived: failedAttempts.withLock { $0 })
+                issued, attempts: attempts, mustVerify: mustVerify, survived: failedAttempts.withLock { $0 },
+                attemptRow: succeeded.withLock { $0 })
         case .failed(let message, let attempts, let error):
             return .stopped(.vendorFailed(message, error), attempts: attempts)
         case .needsRecovery(let message, let attempts):

@@ -2,6 +2,8 @@
 // may hold another one (needs-recovery); no answer is recorded and does not fail the job,
 // because the secret is delivered either way.
 
+import RekeyAudit
+import RekeyDelivery
 import RekeyModel
 import RekeyVendor
 
@@ -18,27 +20,29 @@ enum Verification: Sendable {
 struct VerifyStage: Sendable {
     let journal: JobJournal
 
-    func verify(_ delivered: DeliveredSecret, _ verification: Verification) async -> Result<
-        DeliveredSecret, RotationReason
-    > {
+    /// Probes `secret` when `verification` asks; `rows` gets the `verified` (or no-answer
+    /// `probe`) row. The reason when the vendor rejects the new key.
+    func verify(_ secret: SpooledSecret, _ verification: Verification, rows: inout [AuditEvent]) async
+        -> RotationReason?
+    {
         let job = journal.job
         let provider: any Provider
         switch verification {
-        case .skip: return .success(delivered)
+        case .skip: return nil
         case .byPolicy(let byPolicy):
-            guard job.policy.verify else { return .success(delivered) }
+            guard job.policy.verify else { return nil }
             provider = byPolicy
         case .required(let required): provider = required
         }
-        guard provider.canProbe else { return .success(delivered) }
-        switch await provider.probe(delivered.spooled.secret, timeout: job.policy.retry.timeout) {
+        guard provider.canProbe else { return nil }
+        switch await provider.probe(secret.secret, timeout: job.policy.retry.timeout) {
         case .works:
-            await journal.verified(fingerprint: delivered.spooled.fingerprint)
+            rows.append(journal.verifiedRow(fingerprint: secret.fingerprint))
         case .dead:
-            return .failure(.newKeyRejected(job: job.name))
+            return .newKeyRejected(job: job.name)
         case .noAnswer(let why):
-            await journal.probe("verify had no answer (\(why)); the secret was delivered")
+            rows.append(journal.probeRow("verify had no answer (\(why)); the secret was delivered"))
         }
-        return .success(delivered)
+        return nil
     }
 }

@@ -17,6 +17,7 @@ struct DryRunAuditLog: AuditLog {
     let reader: any AuditLogReader
 
     func append(_ event: AuditEvent) async throws -> AuditEvent { throw RefusedAppend() }
+    func append(contentsOf events: [AuditEvent]) async throws -> [AuditEvent] { throw RefusedAppend() }
     func events(_ filter: AuditEventFilter) async throws -> [AuditEvent] { try await reader.events(filter) }
     func historyEvents() async throws -> [AuditEvent] { try await reader.historyEvents() }
 }
