@@ -74,10 +74,10 @@ public struct JobHistory: Sendable, Hashable {
             if let expiry = event.expiry { self.expiry = expiry }
             consecutiveFailures = 0
             configurationProblem = false
-            lastError = nil
-            needsRecovery = false
             // Not `hookFailed`: a rotation's hook rows come before its `done` (hooks run
             // right after the sinks); the hook rows alone decide it.
+            lastError = nil
+            needsRecovery = false
         case .adopted, .recovered:
             openIntent = false
             unsettledRuns = 0
