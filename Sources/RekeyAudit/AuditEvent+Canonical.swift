@@ -50,6 +50,8 @@ extension AuditEvent {
         field("version", version)
         field("exit_code", number(exitCode))
         field("message", message)
+        // Added in schema v4: encoded only when present, so older rows hash as they did.
+        if let probeConfig { field("probe_config", probeConfig) }
         return Data(bytes)
     }
 }

@@ -56,6 +56,9 @@ public struct AuditEvent: Sendable, Hashable, Codable {
     public var exitCode: Int?
     /// A human sentence; never a secret or a vendor body.
     public var message: String?
+    /// Intent and verified rows: a digest of the probe configuration that gave a definite
+    /// answer (see `Provider.probeConfiguration`).
+    public var probeConfig: String?
     public var prevHash: String?
     public var hash: String?
 

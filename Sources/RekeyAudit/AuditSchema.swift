@@ -38,6 +38,10 @@ enum AuditSchema {
         migrator.registerMigration("v3-expiry-index") { db in
             try db.execute(sql: "CREATE INDEX events_job_expiry ON events(job, seq) WHERE expiry IS NOT NULL")
         }
+        migrator.registerMigration("v4-probe-config") { db in
+            // Last in the table, after `hash`: rows are read by position.
+            try db.execute(sql: "ALTER TABLE events ADD COLUMN probe_config TEXT")
+        }
         return migrator
     }
 
@@ -48,8 +52,8 @@ enum AuditSchema {
             sql: """
                 INSERT INTO events (seq, time, run, step, job, tenant, env, provider, attempt, http_status,
                     vendor_error_name, vendor_error_id, latency_ms, old_fp, new_fp, expiry, trigger, user, host, pid,
-                    version, exit_code, message, prev_hash, hash)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    version, exit_code, message, prev_hash, hash, probe_config)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 event.sequence, millis(event.time), event.runID, event.step.rawValue, event.job, event.tenant,
@@ -57,7 +61,7 @@ enum AuditSchema {
                 event.provider, event.attempt, event.httpStatus, event.vendorErrorName, event.vendorErrorID,
                 event.latencyMilliseconds, event.oldFingerprint, event.newFingerprint, event.expiry.map(millis),
                 event.trigger, event.user, event.host, event.pid, event.version, event.exitCode, event.message,
-                event.prevHash ?? "", event.hash ?? "",
+                event.prevHash ?? "", event.hash ?? "", event.probeConfig,
             ])
     }
 
@@ -77,6 +81,7 @@ enum AuditSchema {
         event.sequence = row[0]
         event.prevHash = row[23]
         event.hash = row[24]
+        if row.count > 25 { event.probeConfig = row[25] }
         return event
     }
 
@@ -88,7 +93,8 @@ enum AuditSchema {
 
     /// The events `JobHistory.fold` needs, not the whole log: everything since each job's
     /// last `done`, plus, before that, the last event of each step with and without a
-    /// fingerprint, an expiry and an exit code (the fold only ever keeps the latest of those).
+    /// fingerprint, an expiry, an exit code and a probe configuration (the fold only ever keeps
+    /// the latest of those).
     /// Folding this subset gives the same history as folding every event (tested).
     static let historySubsetQuery = """
         WITH last_done AS (
@@ -98,7 +104,7 @@ enum AuditSchema {
             SELECT e.seq FROM events e LEFT JOIN last_done d ON d.job = e.job
                 WHERE e.job IS NOT NULL AND e.seq >= COALESCE(d.seq, 0)
             UNION SELECT MAX(seq) FROM events WHERE job IS NOT NULL
-                GROUP BY job, step, new_fp IS NULL, expiry IS NULL, exit_code IS NULL
+                GROUP BY job, step, new_fp IS NULL, expiry IS NULL, exit_code IS NULL, probe_config IS NULL
         )
         SELECT * FROM events WHERE seq IN (SELECT seq FROM picked) ORDER BY seq
         """

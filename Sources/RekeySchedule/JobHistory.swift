@@ -26,6 +26,9 @@ public struct JobHistory: Sendable, Hashable {
     public var openIntent: Bool = false
     /// The fingerprint recorded with the last `done` (recover uses it to know only hooks are left).
     public var doneFingerprint: String?
+    /// The probe configuration (digest) of the last definite probe: the one before a
+    /// regenerate (recorded on `intent`) or a verify that answered.
+    public var provenProbe: String?
     /// Needs an operator: the vendor may hold a key no sink has. Cleared by adopt/recovered/done.
     public var needsRecovery: Bool = false
     /// Runs in a row that could not find out whether the vendor rotated (no probe answered).
@@ -57,6 +60,7 @@ public struct JobHistory: Sendable, Hashable {
         if let provider = event.provider { self.provider = provider }
         switch event.step {
         case .intent:
+            if let probe = event.probeConfig { provenProbe = probe }
             lastAttempt = event.time
             openIntent = true
             configurationProblem = false
@@ -112,7 +116,9 @@ public struct JobHistory: Sendable, Hashable {
         case .hook:
             // A hook event with a non-zero exit code marks hook-failed; a clean re-run clears it.
             if let code = event.exitCode { hookFailed = code != 0 }
-        case .probe, .sinkWritten, .verified, .runStarted, .runFinished:
+        case .verified:
+            if let probe = event.probeConfig { provenProbe = probe }
+        case .probe, .sinkWritten, .runStarted, .runFinished:
             break
         }
     }

@@ -42,6 +42,11 @@ public final class FakeVendor: Sendable {
         state.withLock { $0.faults += faults }
     }
 
+    /// Someone revoked the current key at the vendor's console: no one holds the new one.
+    public func revokeOutOfBand() {
+        state.withLock { $0.validKey = "revoked-out-of-band-\(UInt64.random(in: 1...UInt64.max))" }
+    }
+
     /// The next `count` probes get no answer (a vendor outage).
     public func leaveProbesUnanswered(_ count: Int) {
         state.withLock { $0.unansweredProbes = count }

@@ -18,6 +18,7 @@ public struct FakeVendorProvider: Provider {
     public var kind: ProviderKind { vendor.idempotent ? .qrveyAdminToken : .questionProAPIKey }
     public var isIdempotent: Bool { vendor.idempotent }
     public var canProbe: Bool { !vendor.idempotent }
+    public var probeConfiguration: String? { canProbe ? "GET fake://probe" : nil }
 
     public func issue(current: ResolvedCredentials, timeout: Duration) async throws -> IssuedSecret {
         let key = current.values.first?.revealed ?? ""

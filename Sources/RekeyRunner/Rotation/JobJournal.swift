@@ -41,9 +41,12 @@ struct JobJournal: Sendable {
     }
 
     /// The write-ahead row before a vendor call. Without it no call may start.
-    func intent(oldFingerprint: String?) async -> Bool {
+    /// `provenProbe`: the probe configuration digest, when a probe of the current key just
+    /// answered (it works).
+    func intent(oldFingerprint: String?, provenProbe: String? = nil) async -> Bool {
         var event = row(.intent)
         event.oldFingerprint = oldFingerprint
+        event.probeConfig = provenProbe
         return await append(event)
     }
 
@@ -88,9 +91,10 @@ struct JobJournal: Sendable {
         return event
     }
 
-    func verifiedRow(fingerprint: String) -> AuditEvent {
+    func verifiedRow(fingerprint: String, provenProbe: String?) -> AuditEvent {
         var event = row(.verified)
         event.newFingerprint = fingerprint
+        event.probeConfig = provenProbe
         return event
     }
 

@@ -8,6 +8,7 @@ import Foundation
 import RekeyAudit
 import RekeyDelivery
 import RekeyModel
+import RekeySchedule
 import RekeyVendor
 
 struct RotationProcedure: Sendable {
@@ -21,8 +22,8 @@ struct RotationProcedure: Sendable {
 
     var job: Job { journal.job }
 
-    /// Rotates the job (the caller holds its lease).
-    func rotate() async -> JobOutcome {
+    /// Rotates the job (the caller holds its lease); `history` is the job's, as scheduled.
+    func rotate(history: JobHistory) async -> JobOutcome {
         let started = environment.clock.now()
         func outcome(_ kind: JobOutcome.Kind, attempts: Int = 0, _ message: String? = nil) -> JobOutcome {
             JobOutcome(
@@ -46,7 +47,9 @@ struct RotationProcedure: Sendable {
         let current = credentials[job.kind.credentialKeys[0]]
         let oldFingerprint = current.map(environment.fingerprint)
         let vendor = VendorStage(environment: environment, journal: journal, provider: provider)
-        switch await vendor.issue(credentials: credentials, current: current, oldFingerprint: oldFingerprint) {
+        switch await vendor.issue(
+            credentials: credentials, current: current, oldFingerprint: oldFingerprint, history: history)
+        {
         case .stopped(let reason, let attempts):
             return await stopped(reason, attempts: attempts)
         case .issued(let issued, let attempts, let mustVerify, let survived, let attemptRow):
@@ -84,7 +87,7 @@ struct RotationProcedure: Sendable {
         case .inMemoryOnly(let secret, _): (spooled, inSpool) = (secret, false)
         }
         let oldKeyDied = job.kind.replacedCredentialKey != nil
-        let verify = VerifyStage(journal: journal)
+        let verify = VerifyStage(environment: environment, journal: journal)
         var rows: [AuditEvent] = []
         if !oldKeyDied, let rejected = await verify.verify(spooled, verification, rows: &rows) {
             await journal.record(rejected, after: rows)

@@ -5,6 +5,7 @@
 
 import RekeyAudit
 import RekeyModel
+import RekeySchedule
 import RekeyVendor
 import Synchronization
 
@@ -24,17 +25,22 @@ struct VendorStage: Sendable {
 
     var job: Job { journal.job }
 
-    func issue(credentials: ResolvedCredentials, current: Secret?, oldFingerprint: String?) async -> Result {
-        if !provider.isIdempotent, provider.canProbe, let current {
+    /// `history`: the job's history, which may prove the probe before a regenerate (`ProbeProof`).
+    func issue(credentials: ResolvedCredentials, current: Secret?, oldFingerprint: String?, history: JobHistory)
+        async -> Result
+    {
+        let proof = ProbeProof(environment: environment, provider: provider)
+        var proven: String?
+        if !provider.isIdempotent, provider.canProbe, let current, !proof.covers(history, current: oldFingerprint) {
             switch await provider.probe(current, timeout: job.policy.retry.timeout) {
-            case .works: break
+            case .works: proven = proof.digest
             case .dead: return .stopped(.currentKeyRejected(job: job.name), attempts: 0)
             case .noAnswer(let why): return .stopped(.currentKeyUnchecked(why), attempts: 0)
             }
         }
         // A stop that arrived during preflight or the probe: nothing was sent, so nothing starts.
         if environment.stopRequested() != nil { return .stopped(.stopRequested, attempts: 0) }
-        guard await journal.intent(oldFingerprint: oldFingerprint) else {
+        guard await journal.intent(oldFingerprint: oldFingerprint, provenProbe: proven) else {
             return .stopped(.intentNotRecorded, attempts: 0)
         }
         let call = environment.rotationCall(provider, job)

@@ -18,6 +18,7 @@ enum Verification: Sendable {
 }
 
 struct VerifyStage: Sendable {
+    let environment: RunEnvironment
     let journal: JobJournal
 
     /// Probes `secret` when `verification` asks; `rows` gets the `verified` (or no-answer
@@ -37,7 +38,10 @@ struct VerifyStage: Sendable {
         guard provider.canProbe else { return nil }
         switch await provider.probe(secret.secret, timeout: job.policy.retry.timeout) {
         case .works:
-            rows.append(journal.verifiedRow(fingerprint: secret.fingerprint))
+            rows.append(
+                journal.verifiedRow(
+                    fingerprint: secret.fingerprint,
+                    provenProbe: ProbeProof(environment: environment, provider: provider).digest))
         case .dead:
             return .newKeyRejected(job: job.name)
         case .noAnswer(let why):

@@ -45,7 +45,7 @@ public struct RotationRun: Sendable {
         let recoveredNames = Set(outcomes.map(\.job))
         var pendingRecovery: [String] = []
         var backingOff: [RunSummary.BackingOff] = []
-        var due: [(Job, ScheduleDecision)] = []
+        var due: [(Job, ScheduleDecision, JobHistory)] = []
         for job in jobs where !recoveredNames.contains(job.name) {
             let history = histories[job.name] ?? JobHistory()
             let decision = Scheduler.decide(
@@ -56,7 +56,7 @@ public struct RotationRun: Sendable {
             }
             if history.needsRecovery { pendingRecovery.append(job.name) }
             // A probing dry run checks every selected job, due or not.
-            if decision.isDue || (options.dryRun && options.probe) { due.append((job, decision)) }
+            if decision.isDue || (options.dryRun && options.probe) { due.append((job, decision, history)) }
         }
 
         outcomes += await rotate(due)
@@ -74,19 +74,19 @@ public struct RotationRun: Sendable {
     }
 
     /// Rotates the due jobs, at most `concurrency` at once and `maxRotations` in all.
-    private func rotate(_ due: [(Job, ScheduleDecision)]) async -> [JobOutcome] {
+    private func rotate(_ due: [(Job, ScheduleDecision, JobHistory)]) async -> [JobOutcome] {
         var queue = due[...]
         var outcomes: [JobOutcome] = []
         var started = 0
         await withTaskGroup(of: JobOutcome.self) { group in
             var inFlight = 0
             func startNext() -> Bool {
-                guard let (job, decision) = queue.first else { return false }
+                guard let (job, decision, history) = queue.first else { return false }
                 if stopRequested() != nil { return false }
                 if let cap = options.maxRotations, !decision.hooksOnly, started >= cap { return false }
                 queue = queue.dropFirst()
                 if !decision.hooksOnly { started += 1 }
-                group.addTask { await self.runOne(job, decision) }
+                group.addTask { await self.runOne(job, decision, history) }
                 inFlight += 1
                 return true
             }
@@ -103,22 +103,22 @@ public struct RotationRun: Sendable {
         return outcomes
     }
 
-    private func runOne(_ job: Job, _ decision: ScheduleDecision) async -> JobOutcome {
+    private func runOne(_ job: Job, _ decision: ScheduleDecision, _ history: JobHistory) async -> JobOutcome {
         guard let lease = environment.leases.tryClaim(job) else {
             return JobOutcome(job, .locked, message: "another rekey process is rotating this credential; skipped")
         }
         defer { lease.release() }
-        let outcome = await rotateLocked(job, decision)
+        let outcome = await rotateLocked(job, decision, history)
         if [.failed, .needsRecovery, .unsettled, .hookFailed].contains(outcome.kind), !options.dryRun {
             await notifyFailure(job, outcome)
         }
         return outcome
     }
 
-    private func rotateLocked(_ job: Job, _ decision: ScheduleDecision) async -> JobOutcome {
+    private func rotateLocked(_ job: Job, _ decision: ScheduleDecision, _ history: JobHistory) async -> JobOutcome {
         let procedure = RotationProcedure(environment: environment, run: run, job: job)
         if options.dryRun { return await procedure.dryRun(decision, probe: options.probe) }
-        guard decision.hooksOnly else { return await procedure.rotate() }
+        guard decision.hooksOnly else { return await procedure.rotate(history: history) }
         let started = environment.clock.now()
         let failure = await procedure.runHooks()
         let outcome = JobOutcome(

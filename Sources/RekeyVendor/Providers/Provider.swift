@@ -37,6 +37,10 @@ public protocol Provider: Sendable {
     var isIdempotent: Bool { get }
     /// Whether `probe` can tell a working secret from a dead one for this vendor.
     var canProbe: Bool { get }
+    /// What the probe asks (method and URL, never a secret), when it can probe: a definite
+    /// answer proves this configuration, so later rotations of a key rekey delivered skip
+    /// the probe before the regenerate until it changes.
+    var probeConfiguration: String? { get }
 
     /// One attempt to issue a new secret from the current credentials.
     func issue(current: ResolvedCredentials, timeout: Duration) async throws -> IssuedSecret

@@ -18,6 +18,7 @@ public struct QrveyAdminProvider: Provider {
     public var kind: ProviderKind { .qrveyAdminToken }
     public var isIdempotent: Bool { true }
     public var canProbe: Bool { false }
+    public var probeConfiguration: String? { nil }
 
     public func issue(current: ResolvedCredentials, timeout: Duration) async throws -> IssuedSecret {
         guard let accessKey = current["access_key"] else {

@@ -20,6 +20,7 @@ public struct QrveyComposerProvider: Provider {
     public var kind: ProviderKind { .qrveyComposerToken }
     public var isIdempotent: Bool { true }
     public var canProbe: Bool { false }
+    public var probeConfiguration: String? { nil }
 
     public func issue(current: ResolvedCredentials, timeout: Duration) async throws -> IssuedSecret {
         guard let apiKey = current["api_key"] else {

@@ -36,10 +36,16 @@ public struct QuestionProProvider: Provider {
         return IssuedSecret(secret: Secret(newKey), requestID: LenientJSON.value(of: "requestID", in: response.body))
     }
 
+    public var probeConfiguration: String? { "GET \(probeURL.absoluteString)" }
+
+    var probeURL: URL {
+        HTTPExchange.url(
+            spec.baseURL, spec.probePath.replacingOccurrences(of: "{organization_id}", with: spec.organizationID))
+    }
+
     public func probe(_ secret: Secret, timeout: Duration) async -> ProbeResult {
-        let path = spec.probePath.replacingOccurrences(of: "{organization_id}", with: spec.organizationID)
         let request = VendorRequest(
-            method: "GET", url: HTTPExchange.url(spec.baseURL, path),
+            method: "GET", url: probeURL,
             headers: [("api-key", secret.revealed), ("Accept", "application/json")])
         return await exchange.probe(request, timeout: timeout)
     }

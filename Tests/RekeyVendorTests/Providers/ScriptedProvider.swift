@@ -27,6 +27,7 @@ final class ScriptedProvider: Provider {
     private let state: Mutex<State>
     let isIdempotent: Bool
     let canProbe: Bool
+    var probeConfiguration: String? { canProbe ? "GET scripted://probe" : nil }
     var kind: ProviderKind { isIdempotent ? .qrveyAdminToken : .questionProAPIKey }
 
     init(idempotent: Bool, canProbe: Bool = true, issues: [IssueStep], probes: [ProbeResult] = []) {
