@@ -1,6 +1,7 @@
 // The verdict of `rekey validate`, as a line for people and as JSON for tools.
 
 import Foundation
+import RekeyModel
 
 public struct ValidationSummary: Sendable, Codable {
     public var jobs: Int
@@ -25,9 +26,23 @@ public struct ValidationSummary: Sendable, Codable {
         return "\(errors) error(s)" + (warnings > 0 ? ", \(warnings) warning(s)" : "")
     }
 
+    /// `{"schema_version": 1, "jobs", "files", "errors", "warnings", "diagnostics"}` in the
+    /// JSON convention (`JSONOutput`).
     public func json() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
+        try JSONOutput.encode(Document(summary: self))
+    }
+
+    private struct Document: Encodable {
+        var summary: ValidationSummary
+
+        enum Key: String, CodingKey {
+            case schemaVersion
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: Key.self)
+            try container.encode(JSONOutput.schemaVersion, forKey: .schemaVersion)
+            try summary.encode(to: encoder)
+        }
     }
 }

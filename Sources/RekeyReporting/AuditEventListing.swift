@@ -29,10 +29,56 @@ public enum AuditEventListing {
         case .markdown:
             return tabulation.markdown
         case .json, .prometheus:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            encoder.dateEncodingStrategy = .iso8601
-            return String(decoding: try encoder.encode(events), as: UTF8.self)
+            return try JSONOutput.encode(Document(events: events.map(Entry.init)))
+        }
+    }
+
+    /// `{"schema_version": 1, "events": [...]}` in the JSON convention (`JSONOutput`).
+    private struct Document: Encodable {
+        var schemaVersion = JSONOutput.schemaVersion
+        var events: [Entry]
+    }
+
+    /// One event with every key present (`null` when absent), its latency in seconds.
+    private struct Entry: Encodable {
+        var event: AuditEvent
+
+        init(_ event: AuditEvent) { self.event = event }
+
+        enum Key: String, CodingKey {
+            case sequence, time, runID, step, job, tenant, env, provider, attempt, httpStatus, vendorErrorName
+            case vendorErrorID, latencySeconds, oldFingerprint, newFingerprint, expiry, trigger, user, host, pid
+            case version, exitCode, message, prevHash, hash
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: Key.self)
+            try container.encode(event.sequence, forKey: .sequence)
+            try container.encode(event.time, forKey: .time)
+            try container.encode(event.runID, forKey: .runID)
+            try container.encode(event.step, forKey: .step)
+            try container.encode(event.job, forKey: .job)
+            try container.encode(event.tenant, forKey: .tenant)
+            try container.encode(event.env, forKey: .env)
+            try container.encode(event.provider, forKey: .provider)
+            try container.encode(event.attempt, forKey: .attempt)
+            try container.encode(event.httpStatus, forKey: .httpStatus)
+            try container.encode(event.vendorErrorName, forKey: .vendorErrorName)
+            try container.encode(event.vendorErrorID, forKey: .vendorErrorID)
+            try container.encode(
+                event.latencyMilliseconds.map { JSONOutput.seconds(Double($0) / 1000) }, forKey: .latencySeconds)
+            try container.encode(event.oldFingerprint, forKey: .oldFingerprint)
+            try container.encode(event.newFingerprint, forKey: .newFingerprint)
+            try container.encode(event.expiry, forKey: .expiry)
+            try container.encode(event.trigger, forKey: .trigger)
+            try container.encode(event.user, forKey: .user)
+            try container.encode(event.host, forKey: .host)
+            try container.encode(event.pid, forKey: .pid)
+            try container.encode(event.version, forKey: .version)
+            try container.encode(event.exitCode, forKey: .exitCode)
+            try container.encode(event.message, forKey: .message)
+            try container.encode(event.prevHash, forKey: .prevHash)
+            try container.encode(event.hash, forKey: .hash)
         }
     }
 }

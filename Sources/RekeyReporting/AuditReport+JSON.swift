@@ -1,17 +1,14 @@
-// `rekey audit report --format json`: the stable shape the README promises. Every key
-// of the document and of each job is always present, `null` when there is no value
-// (the synthesized encoding would leave such keys out).
+// `rekey audit report --format json`: the stable shape the README promises, in the JSON
+// convention (`JSONOutput`). Every key of the document and of each job is always present,
+// `null` when there is no value (the synthesized encoding would leave such keys out).
 
 import Foundation
+import RekeyModel
 
 extension AuditReport {
     func json() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        let document = Document(generatedAt: generatedAt, since: filter.since, until: filter.until, jobs: rows)
-        return String(decoding: try encoder.encode(document), as: UTF8.self)
+        try JSONOutput.encode(
+            Document(generatedAt: generatedAt, since: filter.since, until: filter.until, jobs: rows))
     }
 
     private struct Document: Encodable {
@@ -21,11 +18,12 @@ extension AuditReport {
         var jobs: [AuditReportRow]
 
         enum CodingKeys: String, CodingKey {
-            case generatedAt, since, until, jobs
+            case schemaVersion, generatedAt, since, until, jobs
         }
 
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(JSONOutput.schemaVersion, forKey: .schemaVersion)
             try container.encode(generatedAt, forKey: .generatedAt)
             try container.encode(since, forKey: .since)
             try container.encode(until, forKey: .until)

@@ -2,7 +2,8 @@
 // States come from `Scheduler.decide` and `JobState.derive` — the same function `plan`
 // and `run` use — applied to the history folded from the log.
 //
-// JSON shape (stable): {"generated_at": ISO8601, "since": ISO8601|null, "until": ...,
+// JSON shape (stable, `JSONOutput`'s convention): {"schema_version": 1, "generated_at":
+// RFC 3339, "since": RFC 3339|null, "until": ...,
 // "jobs": [{"job","tenant","env","provider","state","last_success","age_seconds",
 // "last_attempt","next_due","failures_in_period","consecutive_failures","last_error","in_job_files"}]}
 

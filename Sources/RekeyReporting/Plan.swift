@@ -70,11 +70,13 @@ public enum Plan {
         return table.render() + "\n\(entries.count) job(s), \(due) due now"
     }
 
+    /// `{"schema_version": 1, "jobs": [...]}` in the JSON convention (`JSONOutput`).
     public static func json(_ entries: [PlanEntry]) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        return String(decoding: try encoder.encode(entries), as: UTF8.self)
+        try JSONOutput.encode(Document(jobs: entries))
+    }
+
+    private struct Document: Encodable {
+        var schemaVersion = JSONOutput.schemaVersion
+        var jobs: [PlanEntry]
     }
 }

@@ -26,10 +26,12 @@ public enum PrometheusExposition {
         value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
     }
 
-    /// Job gauges from report rows, plus the run's figures when given.
-    public static func render(rows: [AuditReportRow], run: RunSummary?, now: Date) -> String {
+    /// Job gauges from report rows, plus the run's figures when given. A family with no
+    /// sample is left out whole (no HELP or TYPE line without a sample).
+    public static func render(rows: [AuditReportRow], run: RunEnd?, now: Date) -> String {
         var out: [String] = []
         func family(_ name: String, _ help: String, _ samples: [(String, Double)]) {
+            guard !samples.isEmpty else { return }
             out.append("# HELP \(name) \(help)")
             out.append("# TYPE \(name) gauge")
             for (labels, value) in samples { out.append("\(name)\(labels) \(number(value))") }
@@ -48,39 +50,35 @@ public enum PrometheusExposition {
             rows.compactMap { row in row.nextDue.map { (labels(row), $0.timeIntervalSince(now).rounded()) } })
         family(
             "rekey_job_state",
-            "1 for the job's current state (ok, due, overdue, failing, hook-failed, needs-recovery).",
+            "1 for the job's current state (ok, due, overdue, failing, hook-failed, needs-recovery, unsettled).",
             rows.flatMap { row in
                 JobState.allCases.map { (labels(row, extra: [("state", $0.rawValue)]), $0 == row.state ? 1.0 : 0.0) }
             })
         if let run {
-            family("rekey_run_duration_seconds", "Wall time of the last run.", [("", run.seconds)])
             family(
-                "rekey_run_exit_code", "Exit code of the last run.", [("", Double(run.exitStatus.rawValue))])
+                "rekey_run_exit_code",
+                "Exit code of the last run (0 ok, 1 failed, 2 needs recovery, 65 invalid job files, 66 no jobs, 75 lock held, 129/130/143 stopped).",
+                [("", Double(run.exitCode))])
             family(
                 "rekey_run_timestamp_seconds", "Unix time the last run finished.",
                 [("", now.timeIntervalSince1970.rounded())])
+            if let summary = run.summary {
+                family("rekey_run_duration_seconds", "Wall time of the last run's rotations.", [("", summary.seconds)])
+            }
             let kinds: [JobOutcome.Kind] = [
-                .rotated, .recovered, .hooksRerun, .failed, .needsRecovery, .hookFailed, .locked, .notStarted,
+                .rotated, .recovered, .hooksRerun, .failed, .needsRecovery, .unsettled, .hookFailed, .locked,
+                .notStarted,
             ]
             family(
-                "rekey_run_outcomes", "Jobs of the last run by outcome.",
-                kinds.map { ("{outcome=\"\($0.rawValue)\"}", Double(run.count($0))) })
+                "rekey_run_outcomes", "Jobs of the last run by outcome (all 0 when it ended before rotating).",
+                kinds.map { ("{outcome=\"\($0.rawValue)\"}", Double(run.summary?.count($0) ?? 0)) })
         }
-        return out.joined(separator: "\n") + "\n"
+        return out.isEmpty ? "" : out.joined(separator: "\n") + "\n"
     }
 
     /// Writes the metrics file atomically (temp file, fsync, rename), 0644 so the collector can read it.
     public static func write(_ text: String, to path: String) throws {
         _ = try DurableFileWriter().replaceContents(
             of: path, with: Array(text.utf8), newFile: NewFileAttributes(mode: 0o644))
-    }
-
-    /// `rekey run --metrics-file`: the jobs' state from the log plus this run's figures.
-    public static func writeAfterRun(
-        path: String, jobs: [Job], databasePath: String, summary: RunSummary, now: Date = Date()
-    ) async throws {
-        let store = try SQLiteAuditReader.openIfPresent(path: databasePath)
-        let report = try await AuditReport.build(jobs: jobs, store: store, filter: AuditReportFilter(), now: now)
-        try write(render(rows: report.rows, run: summary, now: now), to: path)
     }
 }

@@ -73,7 +73,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(
         name: .customLong("metrics-file"),
         help: ArgumentHelp(
-            "Write Prometheus metrics here after the run (for node_exporter's textfile collector).", valueName: "path"))
+            "Replace this Prometheus file as the run ends, whatever its exit code (for node_exporter's textfile collector; not with --dry-run).",
+            valueName: "path"))
     var metricsFile: String?
 
     func validate() throws {
@@ -96,11 +97,27 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // A dry run leaves no metrics: it rotated nothing, and the last real run's file stays.
+        let metrics = dryRun ? nil : metricsFile.map(RunMetricsFile.init)
         // Trap SIGTERM/SIGINT first: from here on a stop never interrupts a vendor call.
-        let (stop, signals) = await trapStopSignals(grace: grace)
+        let (stop, signals) = await trapStopSignals(grace: grace) { status in
+            await writeMetrics(metrics, exitCode: status.rawValue)
+        }
         defer { signals.cancel() }
+        do {
+            try await rotate(stop: stop, metrics: metrics)
+            await writeMetrics(metrics, exitCode: ExitStatus.ok.rawValue)
+        } catch {
+            // Every way out, 65, 66 and 75 included, leaves the metrics file with its exit code.
+            await writeMetrics(metrics, exitCode: (error as? ExitCode)?.rawValue ?? Self.exitCode(for: error).rawValue)
+            throw error
+        }
+    }
+
+    private func rotate(stop: StopSignal, metrics: RunMetricsFile?) async throws {
         let workspace = try shared.workspace()
         let loaded = try shared.loadJobs(workspace)
+        metrics?.jobsLoaded(loaded.jobs, databasePath: workspace.paths.database)
         if loaded.hasErrors { printDiagnostics(loaded) }
         let printer = RunPrinter(format: logFormat, quiet: quiet)
         let summary: RunSummary
@@ -109,10 +126,8 @@ struct RunCommand: AsyncParsableCommand {
                 workspace: workspace, loaded: loaded, stopRequested: { stop.requested }, progress: printer.progress,
                 log: { Console.error("rekey: \($0)") })
         } catch { throw runExitCode(for: error) }
+        metrics?.runFinished(summary)
         printer.summary(summary)
-        if let metricsFile, !dryRun {
-            await writeMetrics(to: metricsFile, jobs: loaded.jobs, workspace: workspace, summary: summary)
-        }
         if summary.exitStatus != .ok { throw ExitCode(summary.exitStatus.rawValue) }
     }
 }
@@ -131,12 +146,7 @@ func runExitCode(for error: RunError) -> ExitCode {
     return ExitCode(error.exitStatus.rawValue)
 }
 
-/// Replaces the metrics file after a run; a failure is reported, never fatal.
-func writeMetrics(to path: String, jobs: [Job], workspace: Workspace, summary: RunSummary) async {
-    do {
-        try await PrometheusExposition.writeAfterRun(
-            path: path, jobs: jobs, databasePath: workspace.paths.database, summary: summary)
-    } catch {
-        Console.error("rekey: could not write metrics to \(path): \(error)")
-    }
+/// Replaces the metrics file (if asked for) as the run ends; a failure is a warning, never fatal.
+func writeMetrics(_ metrics: RunMetricsFile?, exitCode: Int32) async {
+    for problem in await metrics?.write(exitCode: exitCode) ?? [] { Console.error("rekey: warning: \(problem)") }
 }

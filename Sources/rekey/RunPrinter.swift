@@ -1,6 +1,7 @@
 // How `rekey run` reports: progress lines on a terminal, the summary table, or JSON lines.
 
 import Foundation
+import RekeyReporting
 import RekeyRunner
 
 struct RunPrinter: Sendable {
@@ -14,7 +15,7 @@ struct RunPrinter: Sendable {
         return { outcome in
             switch format {
             case .json:
-                if let line = try? RunPrinter.json(JobLine(outcome: outcome)) { Console.out(line) }
+                if let line = try? RunJSONLines.job(outcome, at: Date()) { Console.out(line) }
             case .text:
                 if terminal && !quiet {
                     Console.error(
@@ -27,18 +28,7 @@ struct RunPrinter: Sendable {
     func summary(_ summary: RunSummary) {
         switch format {
         case .json:
-            struct Line: Encodable {
-                var event = "summary"
-                var run: String
-                var exit: Int32
-                var seconds: Double
-                var outcomes: [JobOutcome]
-                var pendingRecovery: [String]
-            }
-            let line = Line(
-                run: summary.runID, exit: summary.exitStatus.rawValue, seconds: summary.seconds,
-                outcomes: summary.outcomes, pendingRecovery: summary.pendingRecovery)
-            if let text = try? RunPrinter.json(line) { Console.out(text) }
+            if let line = try? RunJSONLines.summary(summary, at: Date()) { Console.out(line) }
         case .text:
             let text = summary.render(problemsOnly: quiet)
             if !text.isEmpty {
@@ -46,16 +36,4 @@ struct RunPrinter: Sendable {
             }
         }
     }
-
-    static func json(_ value: some Encodable) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
-}
-
-/// One JSON line per finished job: `{"event":"job","outcome":{...}}`.
-private struct JobLine: Encodable {
-    var event = "job"
-    var outcome: JobOutcome
 }

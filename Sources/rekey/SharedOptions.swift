@@ -115,8 +115,10 @@ func job(named name: String, in loaded: JobLoadResult, workspace: Workspace) thr
 }
 
 /// Traps SIGTERM/SIGINT: the run starts nothing new and in-flight work may finish for
-/// `grace`, after which the process exits with the signal's status.
-func trapStopSignals(grace: RekeyDuration) async -> (StopSignal, Task<Void, Never>) {
+/// `grace`, after which the process runs `beforeForcedExit` and exits with the signal's status.
+func trapStopSignals(
+    grace: RekeyDuration, beforeForcedExit: @escaping @Sendable (ExitStatus) async -> Void = { _ in }
+) async -> (StopSignal, Task<Void, Never>) {
     let stop = StopSignal()
     let signals = await stop.trap { status in
         Console.error(
@@ -125,6 +127,7 @@ func trapStopSignals(grace: RekeyDuration) async -> (StopSignal, Task<Void, Neve
         Task {
             try? await Task.sleep(for: grace.duration)
             Console.error("rekey: in-flight work did not finish within --grace \(grace); exiting")
+            await beforeForcedExit(status)
             Foundation.exit(status.rawValue)
         }
     }

@@ -20,6 +20,7 @@ import Testing
     static func validate(_ text: String) -> [String] {
         var problems: [String] = []
         var typed: Set<String> = []
+        var helped: Set<String> = []
         let name = #"[a-zA-Z_:][a-zA-Z0-9_:]*"#
         let label = #"[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*""#
         let sample = try! NSRegularExpression(
@@ -29,7 +30,10 @@ import Testing
         for line in text.split(separator: "\n", omittingEmptySubsequences: false).dropLast() {
             let line = String(line)
             let range = NSRange(line.startIndex..., in: line)
-            if line.hasPrefix("# HELP ") { continue }
+            if line.hasPrefix("# HELP ") {
+                helped.insert(String(line.dropFirst(7).prefix { $0 != " " }))
+                continue
+            }
             if let match = type.firstMatch(in: line, range: range) {
                 typed.insert(String(line[Range(match.range(at: 1), in: line)!]))
                 continue
@@ -40,6 +44,7 @@ import Testing
             }
             let metric = String(line[Range(match.range(at: 1), in: line)!])
             if !typed.contains(metric) { problems.append("sample before its TYPE: \(metric)") }
+            if !helped.contains(metric) { problems.append("sample before its HELP: \(metric)") }
         }
         return problems
     }
@@ -48,7 +53,8 @@ import Testing
         var summary = RunSummary(runID: "r1", outcomes: [JobOutcome(job: "a", tenant: "t", env: "e", kind: .rotated)])
         summary.seconds = 1.5
         let text = PrometheusExposition.render(
-            rows: [Self.row("a", .ok), Self.row("b", .failing)], run: summary, now: Self.now)
+            rows: [Self.row("a", .ok), Self.row("b", .failing)], run: RunEnd(exitCode: 0, summary: summary),
+            now: Self.now)
         #expect(Self.validate(text) == [])
         #expect(
             text.contains(
@@ -62,11 +68,24 @@ import Testing
         #expect(text.contains("rekey_job_seconds_until_due{"))
         #expect(text.contains("rekey_run_duration_seconds 1.5"))
         #expect(text.contains(#"rekey_run_outcomes{outcome="rotated"} 1"#))
+        #expect(text.contains(#"rekey_run_outcomes{outcome="unsettled"} 0"#))
+        #expect(text.contains("rekey_run_exit_code 0"))
+    }
+
+    @Test func aFamilyWithoutSamplesIsLeftOutWhole() {
+        let text = PrometheusExposition.render(rows: [], run: RunEnd(exitCode: 66), now: Self.now)
+        #expect(Self.validate(text) == [])
+        #expect(!text.contains("rekey_job_"))
+        #expect(!text.contains("rekey_run_duration_seconds"))
+        #expect(text.contains("# TYPE rekey_run_exit_code gauge\nrekey_run_exit_code 66\n"))
+        #expect(text.contains("rekey_run_timestamp_seconds 1800000000\n"))
+        #expect(PrometheusExposition.render(rows: [], run: nil, now: Self.now) == "")
     }
 
     @Test func theValidatorRejectsBrokenLines() {
         #expect(!Self.validate("# TYPE x gauge\nx{job=\"a} 1\n").isEmpty)
         #expect(!Self.validate("y 1\n").isEmpty)
+        #expect(!Self.validate("# TYPE z gauge\nz 1\n").isEmpty)
     }
 
     @Test func theMetricsFileIsReplacedAtomically() throws {

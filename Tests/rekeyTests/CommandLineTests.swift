@@ -17,6 +17,7 @@ extension EndToEnd {
             ])
             let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
             #expect(object?["jobs"] as? Int == 6)
+            #expect(JSONConventionCheck.problems(in: json.stdout) == [])
         }
 
         @Test func aFileWithThreeMistakesExits65WithThreeLocatedErrors() throws {
@@ -63,8 +64,9 @@ extension EndToEnd {
             let second = try RekeyProcess.run(args)
             #expect(first.status == 0)
             #expect(first.stdout == second.stdout)
-            let entries = try JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [[String: Any]]
-            #expect(entries?.count == 6)
+            #expect(JSONConventionCheck.problems(in: first.stdout) == [])
+            let plan = try JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [String: Any]
+            #expect((plan?["jobs"] as? [[String: Any]])?.count == 6)
             let unknown = try RekeyProcess.run(["plan", "--jobs", jobs, "--state-dir", dir.path, "--job", "nope"])
             #expect(unknown.status == 64)
         }
@@ -79,8 +81,8 @@ extension EndToEnd {
                 "plan", "--jobs", dir.file("jobs"), "--state-dir", dir.file("state"), "--format", "json",
             ])
             #expect(plan.status == 65)
-            let entries = try JSONSerialization.jsonObject(with: Data(plan.stdout.utf8)) as? [[String: Any]]
-            #expect(entries?.count == 6)
+            let object = try JSONSerialization.jsonObject(with: Data(plan.stdout.utf8)) as? [String: Any]
+            #expect((object?["jobs"] as? [[String: Any]])?.count == 6)
             #expect(plan.stderr.contains("broken.yaml"))
         }
 

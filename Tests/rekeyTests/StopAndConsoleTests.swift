@@ -14,9 +14,11 @@ extension EndToEnd {
             let sandbox: SandboxProcess
             let org: String
 
-            init(latency: String = "10ms") throws {
+            /// `faults`: `--fault` plans for the sandbox, like `regenerate=reset-after`.
+            init(latency: String = "10ms", faults: [String] = []) throws {
                 dir = try TemporaryDirectory(prefix: "rekey-stop")
-                sandbox = try SandboxProcess(arguments: ["--accounts", "1", "--latency", latency])
+                sandbox = try SandboxProcess(
+                    arguments: ["--accounts", "1", "--latency", latency] + faults.flatMap { ["--fault", $0] })
                 org = sandbox.initialKeys.keys.first!
                 try dir.write("sinks/app.env", "API_KEY='\(sandbox.initialKeys[org]!)'\n")
                 try dir.write(
