@@ -48,7 +48,7 @@ public enum AuditEventListing {
         enum Key: String, CodingKey {
             case sequence, time, runID, step, job, tenant, env, provider, attempt, httpStatus, vendorErrorName
             case vendorErrorID, latencySeconds, oldFingerprint, newFingerprint, expiry, trigger, user, host, pid
-            case version, exitCode, message, prevHash, hash
+            case version, exitCode, message, probeConfig, prevHash, hash
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -77,6 +77,7 @@ public enum AuditEventListing {
             try container.encode(event.version, forKey: .version)
             try container.encode(event.exitCode, forKey: .exitCode)
             try container.encode(event.message, forKey: .message)
+            try container.encode(event.probeConfig, forKey: .probeConfig)
             try container.encode(event.prevHash, forKey: .prevHash)
             try container.encode(event.hash, forKey: .hash)
         }
