@@ -15,11 +15,19 @@ public struct GlobalConfig: Sendable {
     /// Requests per minute per vendor host.
     public var rateLimits: [String: Int] = [:]
     public var httpsProxy: String?
+    /// `run_interval`: how often the scheduler starts `rekey run` (default 24h). A credential
+    /// that lives less than this draws a warning in `validate` and `plan`.
+    public var runInterval: RekeyDuration?
     public var defaults: YAMLDefaults?
 
     public init() {}
 
-    static let keys = ["state_dir", "db", "jobs", "concurrency", "on_failure", "rate_limit", "https_proxy", "defaults"]
+    /// The configured run interval (`run_interval`, else the default), before the log is consulted.
+    public var configuredRunInterval: RunInterval { RunInterval(configured: runInterval) }
+
+    static let keys = [
+        "state_dir", "db", "jobs", "concurrency", "on_failure", "rate_limit", "https_proxy", "run_interval", "defaults",
+    ]
 
     /// Reads `path`; diagnostics say what is wrong with it.
     public static func load(path: String) -> (GlobalConfig?, [Diagnostic]) {
@@ -40,6 +48,14 @@ public struct GlobalConfig: Sendable {
         config.jobsDirectory = absolute(reader.string(map, "jobs", required: false, context: "rekey.yaml"))
         config.concurrency = reader.integer(map, "concurrency", range: 1...256)
         config.httpsProxy = reader.string(map, "https_proxy", required: false, context: "rekey.yaml")
+        if let interval = reader.duration(map, "run_interval") {
+            if interval.seconds > 0 {
+                config.runInterval = interval
+            } else if let node = map["run_interval"] {
+                reader.error(
+                    node, "'run_interval' must be longer than 0s", hint: "how often rekey runs, e.g. 1h or 24h")
+            }
+        }
         var decoder = JobDecoder(baseDirectory: directory)
         config.onFailure = decoder.decodeHooks(map, key: "on_failure")
         if let limits = map["rate_limit"] {

@@ -37,27 +37,32 @@ public struct Workspace: Sendable {
             config: config, configDiagnostics: diagnostics)
     }
 
-    /// Loads and validates every job file in the jobs directory (exit 66 when there is none).
+    /// Loads and validates every job file in the jobs directory (exit 66 when there is none),
+    /// with a warning for each credential that lives less than `run_interval`.
     public func loadJobs() throws -> JobLoadResult {
         var result = JobLoader.load(paths: [paths.jobs], globalDefaults: config.defaults)
         guard !result.files.isEmpty else { throw PathError.noJobFiles(paths.jobs) }
-        result.diagnostics = configDiagnostics + result.diagnostics
+        result.diagnostics =
+            configDiagnostics + result.diagnostics
+            + ShortLifetimeDiagnostics.warnings(jobs: result.jobs, interval: config.configuredRunInterval)
         return result
     }
 
     /// Loads the job files or directories named on a command line (`rekey validate PATH…`),
-    /// under the defaults of `configPath` when one is given. Throws `PathError` (exit 66)
-    /// when they hold no job file and nothing else is wrong.
+    /// under the defaults and `run_interval` of `configPath` when one is given. Throws
+    /// `PathError` (exit 66) when they hold no job file and nothing else is wrong.
     public static func loadJobs(at paths: [String], configPath: String?) throws -> JobLoadResult {
-        var defaults: YAMLDefaults?
+        var config = GlobalConfig()
         var configDiagnostics: [Diagnostic] = []
         if let configPath {
-            let (config, problems) = GlobalConfig.load(path: configPath)
-            defaults = config?.defaults
+            let (loaded, problems) = GlobalConfig.load(path: configPath)
+            config = loaded ?? GlobalConfig()
             configDiagnostics = problems
         }
-        var result = JobLoader.load(paths: paths, globalDefaults: defaults)
-        result.diagnostics = configDiagnostics + result.diagnostics
+        var result = JobLoader.load(paths: paths, globalDefaults: config.defaults)
+        result.diagnostics =
+            configDiagnostics + result.diagnostics
+            + ShortLifetimeDiagnostics.warnings(jobs: result.jobs, interval: config.configuredRunInterval)
         if result.files.isEmpty && !result.hasErrors { throw PathError.noJobFiles(paths.joined(separator: ", ")) }
         return result
     }

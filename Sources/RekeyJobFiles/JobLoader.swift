@@ -68,7 +68,19 @@ public enum JobLoader {
     package static func loadFile(_ path: String, globalDefaults: YAMLDefaults?) -> ([Job], [Diagnostic]) {
         let (root, readProblems) = YAMLDocumentReader.read(path: path)
         guard let root else { return ([], readProblems) }
-        return decodeDocument(root, path: path, globalDefaults: globalDefaults, diagnostics: readProblems)
+        var (jobs, diagnostics) = decodeDocument(
+            root, path: path, globalDefaults: globalDefaults, diagnostics: readProblems)
+        let declaredAt = modificationTime(path)
+        for index in jobs.indices { jobs[index].declaredAt = declaredAt }
+        return (jobs, diagnostics)
+    }
+
+    /// The file's modification time (a symlink followed: a Kubernetes ConfigMap mounts its
+    /// files as links), or nil when it cannot be read.
+    static func modificationTime(_ path: String) -> Date? {
+        (try? URL(fileURLWithPath: path).resolvingSymlinksInPath().resourceValues(forKeys: [
+            .contentModificationDateKey
+        ]))?.contentModificationDate
     }
 
     package static func decodeDocument(

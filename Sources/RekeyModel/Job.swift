@@ -31,11 +31,15 @@ public struct Job: Sendable, Hashable {
     public var hooks: [HookSpec]
     public var onFailure: [HookSpec]
     public var location: SourceLocation
+    /// When the job was declared: its job file's modification time, read at load (nil for a
+    /// job built in memory). A job that has never been rotated is due since the earlier of
+    /// this and its first audit event (`Scheduler.neverRotatedDueSince`).
+    public var declaredAt: Date?
 
     public init(
         name: String, tenant: String, env: String, provider: ProviderSpec,
         credentials: [String: CredentialReference], policy: Policy, sinks: [SinkSpec],
-        hooks: [HookSpec] = [], onFailure: [HookSpec] = [], location: SourceLocation
+        hooks: [HookSpec] = [], onFailure: [HookSpec] = [], location: SourceLocation, declaredAt: Date? = nil
     ) {
         self.name = name
         self.tenant = tenant
@@ -47,6 +51,7 @@ public struct Job: Sendable, Hashable {
         self.hooks = hooks
         self.onFailure = onFailure
         self.location = location
+        self.declaredAt = declaredAt
     }
 
     public var kind: ProviderKind { provider.kind }

@@ -34,8 +34,8 @@ extension AuditReport {
 
 extension AuditReportRow {
     private enum JSONKey: String, CodingKey {
-        case job, tenant, env, provider, state, lastSuccess, lastAttempt, ageSeconds, nextDue, failuresInPeriod
-        case consecutiveFailures, lastError, inJobFiles
+        case job, tenant, env, provider, state, lastSuccess, lastAttempt, ageSeconds, nextDue, expiry
+        case failuresInPeriod, consecutiveFailures, lastError, inJobFiles
     }
 
     /// Every key, `null` for an absent value.
@@ -50,6 +50,7 @@ extension AuditReportRow {
         try container.encode(lastAttempt, forKey: .lastAttempt)
         try container.encode(ageSeconds, forKey: .ageSeconds)
         try container.encode(nextDue, forKey: .nextDue)
+        try container.encode(expiry, forKey: .expiry)
         try container.encode(failuresInPeriod, forKey: .failuresInPeriod)
         try container.encode(consecutiveFailures, forKey: .consecutiveFailures)
         try container.encode(lastError, forKey: .lastError)

@@ -5,7 +5,8 @@
 // JSON shape (stable, `JSONOutput`'s convention): {"schema_version": 1, "generated_at":
 // RFC 3339, "since": RFC 3339|null, "until": ...,
 // "jobs": [{"job","tenant","env","provider","state","last_success","age_seconds",
-// "last_attempt","next_due","failures_in_period","consecutive_failures","last_error","in_job_files"}]}
+// "last_attempt","next_due","expiry","failures_in_period","consecutive_failures","last_error",
+// "in_job_files"}]}
 
 import Foundation
 import RekeyAudit
@@ -27,6 +28,8 @@ public struct AuditReportRow: Sendable, Hashable, Codable {
     public var lastError: String?
     /// False for a job that appears in the log but in no job file any more.
     public var inJobFiles: Bool
+    /// The current credential's expiry, when the log recorded one.
+    public var expiry: Date? = nil
 }
 
 public struct AuditReportFilter: Sendable {
@@ -78,7 +81,7 @@ public struct AuditReport: Sendable {
                     lastAttempt: history.lastAttempt,
                     ageSeconds: history.currentSince.map { Int(now.timeIntervalSince($0)) }, nextDue: decision.nextDue,
                     failuresInPeriod: failures[job.name] ?? 0, consecutiveFailures: history.consecutiveFailures,
-                    lastError: history.lastError, inJobFiles: true))
+                    lastError: history.lastError, inJobFiles: true, expiry: history.expiry))
         }
         for (name, history) in histories where !known.contains(name) {
             let (tenant, env, provider) = (history.tenant ?? "", history.env ?? "", history.provider ?? "")
@@ -90,7 +93,7 @@ public struct AuditReport: Sendable {
                     ageSeconds: history.currentSince.map { Int(now.timeIntervalSince($0)) },
                     nextDue: nil, failuresInPeriod: failures[name] ?? 0,
                     consecutiveFailures: history.consecutiveFailures,
-                    lastError: history.lastError, inJobFiles: false))
+                    lastError: history.lastError, inJobFiles: false, expiry: history.expiry))
         }
         rows = rows.filter { row in
             (filter.tenant.map { $0 == row.tenant } ?? true) && (filter.env.map { $0 == row.env } ?? true)
@@ -106,7 +109,8 @@ public struct AuditReport: Sendable {
     }
 
     static let columns = [
-        "job", "tenant", "env", "provider", "state", "last_success", "age", "next_due", "failures", "last_error",
+        "job", "tenant", "env", "provider", "state", "last_success", "age", "next_due", "expiry", "failures",
+        "last_error",
     ]
 
     func cells(_ row: AuditReportRow) -> [String] {
@@ -114,7 +118,8 @@ public struct AuditReport: Sendable {
             row.job, row.tenant, row.env, row.provider, row.state.rawValue + (row.inJobFiles ? "" : " (no job file)"),
             row.lastSuccess.map(Timestamps.iso8601) ?? "never",
             row.ageSeconds.map { RekeyDuration(seconds: Int64($0)).approximate } ?? "-",
-            row.nextDue.map(Timestamps.iso8601) ?? "-", String(row.failuresInPeriod), row.lastError ?? "",
+            row.nextDue.map(Timestamps.iso8601) ?? "-", row.expiry.map(Timestamps.iso8601) ?? "-",
+            String(row.failuresInPeriod), row.lastError ?? "",
         ]
     }
 

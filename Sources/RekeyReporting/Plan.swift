@@ -1,4 +1,5 @@
-// `rekey plan`: for each job, due or not and why, when next, and whether overdue.
+// `rekey plan`: for each job, due or not and why, when next, whether overdue, when its
+// credential expires, and a warning when it lives less than the time between runs.
 // Reads history only; never calls a vendor.
 
 import Foundation
@@ -18,6 +19,10 @@ public struct PlanEntry: Sendable, Hashable, Codable {
     public var overdue: Bool
     public var state: JobState
     public var lastSuccess: Date?
+    /// The current credential's expiry, when known.
+    public var expiry: Date?
+    /// The credential lives less than the time between runs (`ShortLifetimeWarning`).
+    public var warning: String?
 }
 
 public enum Plan {
@@ -26,32 +31,43 @@ public enum Plan {
     }
 
     /// `rekey plan`: `jobs` planned at `now` against the log at `databasePath` (read-only;
-    /// a missing log means nothing was rotated yet), rendered in `format`.
-    public static func render(jobs: [Job], databasePath: String, now: Date, format: Format) async throws -> String {
-        let histories = try await SQLiteAuditReader.openIfPresent(path: databasePath).histories()
-        let entries = build(jobs: jobs, histories: histories, now: now)
+    /// a missing log means nothing was rotated yet), rendered in `format`. `runInterval` is
+    /// rekey.yaml's `run_interval` (nil: the default).
+    public static func render(
+        jobs: [Job], databasePath: String, now: Date, format: Format, runInterval: RekeyDuration? = nil
+    ) async throws -> String {
+        let log = try SQLiteAuditReader.openIfPresent(path: databasePath)
+        let histories = try await log.histories()
+        let interval = try await log.runInterval(configured: runInterval)
+        let entries = build(jobs: jobs, histories: histories, now: now, interval: interval)
         switch format {
         case .table: return table(entries, now: now)
         case .json: return try json(entries)
         }
     }
 
-    public static func build(jobs: [Job], histories: [String: JobHistory], now: Date, force: Bool = false)
-        -> [PlanEntry]
-    {
+    /// One entry per job. A credential's lifetime is the one the log recorded (expiry less
+    /// issue time), else the one its job file states (`expires_in`).
+    public static func build(
+        jobs: [Job], histories: [String: JobHistory], now: Date, force: Bool = false,
+        interval: RunInterval = RunInterval()
+    ) -> [PlanEntry] {
         jobs.map { job in
             let history = histories[job.name] ?? JobHistory()
             let decision = Scheduler.decide(job: job, history: history, now: now, force: force)
+            let warning = ShortLifetimeWarning.check(
+                job: job, lifetime: history.lifetime ?? job.statedLifetime, interval: interval)
             return PlanEntry(
                 job: job.name, tenant: job.tenant, env: job.env, provider: job.kind.rawValue, due: decision.isDue,
                 hooksOnly: decision.hooksOnly, reason: decision.explanation, nextDue: decision.nextDue,
                 overdue: decision.isOverdue, state: JobState.derive(history: history, decision: decision),
-                lastSuccess: history.currentSince)
+                lastSuccess: history.currentSince, expiry: history.expiry, warning: warning?.description)
         }
     }
 
     public static func table(_ entries: [PlanEntry], now: Date) -> String {
-        var table = TextTable(header: ["JOB", "TENANT", "ENV", "PROVIDER", "DUE", "STATE", "NEXT DUE", "WHY"])
+        var table = TextTable(
+            header: ["JOB", "TENANT", "ENV", "PROVIDER", "DUE", "STATE", "NEXT DUE", "EXPIRES", "WHY"])
         for entry in entries {
             let next: String
             if let nextDue = entry.nextDue {
@@ -63,11 +79,13 @@ public enum Plan {
             table.append([
                 entry.job, entry.tenant, entry.env, entry.provider,
                 entry.due ? (entry.hooksOnly ? "hooks" : "yes") : "no",
-                entry.overdue ? "overdue" : entry.state.rawValue, next, entry.reason,
+                entry.overdue ? "overdue" : entry.state.rawValue, next,
+                entry.expiry.map(Timestamps.iso8601) ?? "-", entry.reason,
             ])
         }
         let due = entries.count { $0.due }
-        return table.render() + "\n\(entries.count) job(s), \(due) due now"
+        let warnings = entries.compactMap(\.warning).map { "\nwarning: \($0)" }.joined()
+        return table.render() + "\n\(entries.count) job(s), \(due) due now" + warnings
     }
 
     /// `{"schema_version": 1, "jobs": [...]}` in the JSON convention (`JSONOutput`).

@@ -49,6 +49,10 @@ public enum PrometheusExposition {
             "rekey_job_seconds_until_due", "Seconds until the job is due (negative: overdue by that much; 0: due now).",
             rows.compactMap { row in row.nextDue.map { (labels(row), $0.timeIntervalSince(now).rounded()) } })
         family(
+            "rekey_credential_expiry_timestamp_seconds",
+            "Unix time the job's current credential expires (only jobs whose expiry is known).",
+            rows.compactMap { row in row.expiry.map { (labels(row), $0.timeIntervalSince1970.rounded()) } })
+        family(
             "rekey_job_state",
             "1 for the job's current state (ok, due, overdue, failing, hook-failed, needs-recovery, unsettled).",
             rows.flatMap { row in

@@ -4,12 +4,22 @@
 
 import Foundation
 import RekeyAudit
+import RekeyModel
 
 public struct JobHistory: Sendable, Hashable {
     /// The last completed rotation (`done`) or adoption.
     public var lastSuccess: Date?
     /// The expiry recorded with the last issued or adopted secret.
     public var expiry: Date?
+    /// When the secret that `expiry` belongs to was issued: the time of the last `issued` row
+    /// that recorded it (of the `done`, `adopted` or `baselined` row that changed it, when no
+    /// `issued` row did). The last such row is always in the history subset, so folding the
+    /// subset gives the same time as folding the whole log.
+    public var issuedAt: Date?
+    /// The time of the first event since the last `done` (that `done` included): for a job
+    /// that never succeeded, its first event. Events before the last `done` are not all in the
+    /// history subset, so nothing older is kept.
+    public var firstEvent: Date?
     /// When the job was marked current without a vendor call.
     public var baselinedAt: Date?
     /// Vendor-side failures since the last success: they set the failure backoff.
@@ -53,8 +63,25 @@ public struct JobHistory: Sendable, Hashable {
         }
     }
 
+    /// The current credential's lifetime, as the log knows it: its expiry less the time it
+    /// was issued (nil when no expiry is recorded). A secret adopted or baselined after it was
+    /// issued shows the lifetime it had left then, so it renews later, never after expiry.
+    public var lifetime: RekeyDuration? {
+        guard let expiry, let issuedAt else { return nil }
+        return RekeyDuration(seconds: Int64(expiry.timeIntervalSince(issuedAt).rounded()))
+    }
+
+    /// Records `expiry` (when given) and its issue time: always from an `issued` row, else
+    /// only when the expiry changes (a `done` confirms the expiry its `issued` row recorded).
+    private mutating func record(expiry: Date?, at time: Date, issued: Bool = false) {
+        guard let expiry, issued || expiry != self.expiry else { return }
+        self.expiry = expiry
+        issuedAt = time
+    }
+
     /// Folds one event (in chain order) into the history.
     public mutating func apply(_ event: AuditEvent) {
+        firstEvent = min(firstEvent ?? event.time, event.time)
         if let tenant = event.tenant { self.tenant = tenant }
         if let env = event.env { self.env = env }
         if let provider = event.provider { self.provider = provider }
@@ -69,13 +96,14 @@ public struct JobHistory: Sendable, Hashable {
         case .issued:
             openIntent = false
             unsettledRuns = 0
-            if let expiry = event.expiry { self.expiry = expiry }
+            record(expiry: event.expiry, at: event.time, issued: true)
         case .done:
             openIntent = false
             unsettledRuns = 0
             lastSuccess = event.time
+            firstEvent = event.time
             if let fp = event.newFingerprint { doneFingerprint = fp }
-            if let expiry = event.expiry { self.expiry = expiry }
+            record(expiry: event.expiry, at: event.time)
             consecutiveFailures = 0
             configurationProblem = false
             // Not `hookFailed`: a rotation's hook rows come before its `done` (hooks run
@@ -85,12 +113,12 @@ public struct JobHistory: Sendable, Hashable {
         case .adopted, .recovered:
             openIntent = false
             unsettledRuns = 0
-            if event.step == .adopted, let expiry = event.expiry { self.expiry = expiry }
+            if event.step == .adopted { record(expiry: event.expiry, at: event.time) }
             needsRecovery = false
         case .baselined:
             openIntent = false
             baselinedAt = event.time
-            if let expiry = event.expiry { self.expiry = expiry }
+            record(expiry: event.expiry, at: event.time)
         case .unsettled:
             // The intent stays open: the next run probes before anything else.
             unsettledRuns += 1

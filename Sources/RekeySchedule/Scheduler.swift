@@ -9,7 +9,8 @@ public struct ScheduleDecision: Sendable, Hashable {
     public enum Reason: Sendable, Hashable {
         case neverRotated
         case ageReached(age: RekeyDuration, every: RekeyDuration)
-        case expiresSoon(remaining: RekeyDuration, renewBefore: RekeyDuration)
+        /// `lifetime` is set when `renewBefore` is the default, a third of it.
+        case expiresSoon(remaining: RekeyDuration, renewBefore: RekeyDuration, lifetime: RekeyDuration? = nil)
         case expired
         case notYetDue
         case outsideWindow(TimeWindow)
@@ -27,7 +28,9 @@ public struct ScheduleDecision: Sendable, Hashable {
     public var reason: Reason
     /// When the job becomes due next (window, jitter and failure backoff included).
     public var nextDue: Date?
-    /// When the current key's rotation fell due; nil when never rotated or not yet due.
+    /// When the current key's rotation fell due; for a job never rotated, the earlier of its
+    /// first audit event and its job file's modification time. Nil when not yet due, or
+    /// never rotated and neither is known.
     public var dueSince: Date?
     /// Due by schedule (never rotated, age or expiry), even if a window or a failure
     /// backoff holds the rotation back for now.
@@ -40,7 +43,9 @@ public struct ScheduleDecision: Sendable, Hashable {
         switch reason {
         case .neverRotated: "never rotated"
         case .ageReached(let age, let every): "age \(age.approximate) ≥ every \(every)"
-        case .expiresSoon(let remaining, let renewBefore):
+        case .expiresSoon(let remaining, let renewBefore, let lifetime?):
+            "expires in \(remaining.approximate) ≤ renew_before \(renewBefore) (⅓ of lifetime \(lifetime))"
+        case .expiresSoon(let remaining, let renewBefore, nil):
             "expires in \(remaining.approximate) ≤ renew_before \(renewBefore)"
         case .expired: "expired"
         case .notYetDue: "not due"
@@ -71,7 +76,19 @@ public enum Scheduler {
         return TimeInterval(value % UInt64(jitter.seconds))
     }
 
+    /// How long before a known expiry the current key is renewed: `renew_before` when the
+    /// job sets it, else a third of the credential's lifetime (certbot and Vault Agent renew
+    /// at two thirds), with that lifetime; nil when the job sets none and no lifetime is known.
+    public static func renewBefore(job: Job, history: JobHistory)
+        -> (renewBefore: RekeyDuration, defaultedFromLifetime: RekeyDuration?)?
+    {
+        if let renewBefore = job.policy.renewBefore { return (renewBefore, nil) }
+        guard let lifetime = history.lifetime, lifetime.seconds > 0 else { return nil }
+        return (RekeyDuration(seconds: lifetime.seconds / 3), lifetime)
+    }
+
     /// When rotation falls due for the current key, or nil when it has never been rotated.
+    /// A known expiry renews `renewBefore` ahead of it, never at it, unless no lifetime is known.
     static func dueAt(job: Job, history: JobHistory) -> (Date, ScheduleDecision.Reason)? {
         guard let since = history.currentSince else { return nil }
         var candidates: [(Date, ScheduleDecision.Reason)] = []
@@ -80,16 +97,25 @@ public enum Scheduler {
             candidates.append((at, .ageReached(age: .init(seconds: 0), every: every)))
         }
         if let expiry = history.expiry {
-            if let renewBefore = job.policy.renewBefore {
+            if let (renewBefore, lifetime) = renewBefore(job: job, history: history) {
                 candidates.append(
                     (
                         expiry - renewBefore.timeInterval,
-                        .expiresSoon(remaining: .init(seconds: 0), renewBefore: renewBefore)
+                        .expiresSoon(remaining: .init(seconds: 0), renewBefore: renewBefore, lifetime: lifetime)
                     ))
+            } else {
+                candidates.append((expiry, .expired))
             }
-            candidates.append((expiry, .expired))
         }
         return candidates.min { $0.0 < $1.0 }
+    }
+
+    /// Since when a job that has never been rotated (nor baselined) is due: the earlier of its
+    /// first audit event (any step — an attempt, a failure) and its job file's modification
+    /// time. Nil when neither is known. Editing the file of a job the log has never seen
+    /// restarts this clock; once a run has tried it, its first event holds it.
+    public static func neverRotatedDueSince(job: Job, history: JobHistory) -> Date? {
+        [history.firstEvent, job.declaredAt].compactMap { $0 }.min()
     }
 
     /// `ignoreBackoff`: the operator named this job (`rekey run --job X`), so its failure
@@ -121,7 +147,10 @@ public enum Scheduler {
                 isDue: true, reason: filled(reason, job, history, now), nextDue: now, dueSince: at, dueBySchedule: true)
             decision.isOverdue = now.timeIntervalSince(at) > job.policy.grace.timeInterval
         } else {
-            decision = ScheduleDecision(isDue: true, reason: .neverRotated, nextDue: now, dueBySchedule: true)
+            let since = neverRotatedDueSince(job: job, history: history)
+            decision = ScheduleDecision(
+                isDue: true, reason: .neverRotated, nextDue: now, dueSince: since, dueBySchedule: true)
+            if let since { decision.isOverdue = now.timeIntervalSince(since) > job.policy.grace.timeInterval }
         }
 
         if !ignoreBackoff, history.consecutiveFailures > 0, let lastFailure = history.lastFailure {
@@ -152,10 +181,12 @@ public enum Scheduler {
         case .ageReached(_, let every):
             let age = now.timeIntervalSince(history.currentSince ?? now)
             return .ageReached(age: .init(seconds: Int64(age)), every: every)
-        case .expiresSoon(_, let renewBefore):
+        case .expiresSoon(_, let renewBefore, let lifetime):
             let remaining = (history.expiry ?? now).timeIntervalSince(now)
             return remaining <= 0
-                ? .expired : .expiresSoon(remaining: .init(seconds: Int64(remaining)), renewBefore: renewBefore)
+                ? .expired
+                : .expiresSoon(
+                    remaining: .init(seconds: Int64(remaining)), renewBefore: renewBefore, lifetime: lifetime)
         default:
             return reason
         }

@@ -10,7 +10,13 @@ import RekeySchedule
 struct PlanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan",
-        abstract: "Show, per job, whether it is due, why, when it is due next, and whether it is overdue.")
+        abstract: "Show, per job, whether it is due, why, when it is due next, and whether it is overdue.",
+        discussion: """
+            EXPIRES is the current credential's expiry when rekey knows it; a known expiry is renewed \
+            renew_before ahead, by default a third of the credential's lifetime. A warning follows the \
+            table for a credential that lives less than the time between runs (run_interval in rekey.yaml, \
+            default 24h, or the median gap between the last 10 runs when longer).
+            """)
 
     @OptionGroup var shared: SharedOptions
 
@@ -44,7 +50,8 @@ struct PlanCommand: AsyncParsableCommand {
         Console.out(
             try await Plan.render(
                 jobs: loaded.jobs.filter(filter.matches), databasePath: workspace.paths.database,
-                now: now.flatMap(Timestamps.parse) ?? Date(), format: format))
+                now: now.flatMap(Timestamps.parse) ?? Date(), format: format,
+                runInterval: workspace.config.runInterval))
         if loaded.hasErrors {
             Console.error(
                 "rekey: \(loaded.errorCount) error(s) in job files or rekey.yaml: the plan shows the valid jobs only; fix them (see `rekey validate`)"

@@ -10,7 +10,11 @@ struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
         abstract: "Check job files and report every problem with file:line:column.",
-        discussion: "Exits 0 when all files are valid, 65 when any has an error, 66 when there are no job files.")
+        discussion: """
+            Exits 0 when all files are valid (warnings do not change that), 65 when any has an error, 66 when \
+            there are no job files. A token whose expires_in is shorter than run_interval (rekey.yaml, default \
+            24h) is a warning: it would expire before the next run could renew it.
+            """)
 
     @OptionGroup var shared: SharedOptions
 

@@ -90,7 +90,7 @@ import Testing
                 if character == "\"" { quoted.toggle() }
                 if character == "," && !quoted { columns += 1 }
             }
-            #expect(columns == 10, "\(line)")
+            #expect(columns == 11, "\(line)")
         }
     }
 

@@ -8,7 +8,7 @@ import Testing
 @Suite struct ReportJSONShapeTests {
     static let jobKeys = [
         "job", "tenant", "env", "provider", "state", "last_success", "last_attempt", "age_seconds", "next_due",
-        "failures_in_period", "consecutive_failures", "last_error", "in_job_files",
+        "expiry", "failures_in_period", "consecutive_failures", "last_error", "in_job_files",
     ]
 
     @Test func everyJobHasEveryKeyWithNullForAbsentValues() async throws {
@@ -24,5 +24,6 @@ import Testing
         #expect(never["last_success"] is NSNull)
         #expect(never["age_seconds"] is NSNull)
         #expect(never["last_error"] is NSNull)
+        #expect(never["expiry"] is NSNull)
     }
 }

@@ -23,7 +23,8 @@ import Testing
         return history
     }
 
-    @Test func aJobNeverRotatedIsDueButNotOverdue() {
+    /// With neither a job file time nor an audit event, nothing says since when it is due.
+    @Test func aJobNeverRotatedWithNothingToDateItIsDueButNotOverdue() {
         let decision = Scheduler.decide(job: Self.job(Policy(every: .days(30))), history: JobHistory(), now: Self.now)
         #expect(decision.isDue && decision.reason == .neverRotated && !decision.isOverdue)
         #expect(JobState.derive(history: JobHistory(), decision: decision) == .due)
