@@ -14,6 +14,13 @@ public protocol AuditLogReader: Sendable {
     /// job's events since its last `done`, and its newest event of each kind. Folding
     /// these gives the same histories as folding the whole log.
     func historyEvents() async throws -> [AuditEvent]
+    /// Every job's state from the per-job state table written by the projection `version`,
+    /// or nil when the log keeps none or it is not current (then fold `historyEvents()`).
+    func jobStates(version: String) async throws -> [String: Data]?
+}
+
+extension AuditLogReader {
+    public func jobStates(version: String) async throws -> [String: Data]? { nil }
 }
 
 /// Reads and appends.

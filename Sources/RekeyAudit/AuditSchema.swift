@@ -42,6 +42,16 @@ enum AuditSchema {
             // Last in the table, after `hash`: rows are read by position.
             try db.execute(sql: "ALTER TABLE events ADD COLUMN probe_config TEXT")
         }
+        migrator.registerMigration("v5-job-state") { db in
+            // The per-job state table (`AuditProjection`): one row per job, the state through
+            // event `seq`, written in the same transaction as that event. `projection` names
+            // the fold that wrote it; an empty or outdated table is rebuilt from the chain.
+            try db.execute(
+                sql: """
+                    CREATE TABLE job_state (job TEXT PRIMARY KEY, seq INTEGER NOT NULL, state BLOB NOT NULL);
+                    CREATE TABLE projection (id INTEGER PRIMARY KEY CHECK (id = 1), version TEXT NOT NULL, seq INTEGER NOT NULL);
+                    """)
+        }
         return migrator
     }
 

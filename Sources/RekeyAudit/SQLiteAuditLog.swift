@@ -43,14 +43,18 @@ public final class SQLiteAuditLog: AuditLog {
     let database: DatabaseQueue
     let key: AuditKey
     let headPath: String?
+    /// Keeps the per-job state table in step with every append (nil: the table is left
+    /// behind, and readers fold the chain until a log opened with a projection rebuilds it).
+    let projection: (any AuditProjection)?
     public let path: String
 
     /// Opens (creating it 0600 when needed) the database for appending. `headPath` is
     /// where the chain's head is copied after every commit.
-    public init(path: String, key: AuditKey, headPath: String?) throws {
+    public init(path: String, key: AuditKey, headPath: String?, projection: (any AuditProjection)? = nil) throws {
         self.path = path
         self.key = key
         self.headPath = headPath
+        self.projection = projection
         if !FileManager.default.fileExists(atPath: path) {
             let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
             guard fd >= 0 else { throw AuditLogError.cannotOpen(path, String(cString: strerror(errno))) }
@@ -71,6 +75,7 @@ public final class SQLiteAuditLog: AuditLog {
             throw AuditLogError.cannotOpen(path, "\(error)")
         }
         if let headPath { try checkNotBehindHead(headPath) }
+        if let projection { try rebuildIfStale(projection) }
         // SQLite creates -wal and -shm beside it with the process umask; keep them private.
         for suffix in ["-wal", "-shm"] { _ = chmod(path + suffix, 0o600) }
     }
@@ -134,6 +139,7 @@ public final class SQLiteAuditLog: AuditLog {
     /// Chains and inserts `events` in one BEGIN IMMEDIATE transaction.
     private func commit(_ events: [AuditEvent]) async throws -> [AuditEvent] {
         let key = self.key
+        let projection = self.projection
         return try await database.writeWithoutTransaction { db in
             var stored: [AuditEvent] = []
             try db.inTransaction(.immediate) {
@@ -144,7 +150,11 @@ public final class SQLiteAuditLog: AuditLog {
                 for event in events {
                     var row = event
                     row.sequence = previousSequence + 1
+                    // Stored in milliseconds: the row returned (and projected) is the row read back.
                     row.time = Date(timeIntervalSince1970: (event.time.timeIntervalSince1970 * 1000).rounded() / 1000)
+                    row.expiry = row.expiry.map {
+                        Date(timeIntervalSince1970: ($0.timeIntervalSince1970 * 1000).rounded() / 1000)
+                    }
                     row.prevHash = previousHash
                     row.hash = key.chainHash(previous: previousHash, canonical: row.canonicalEncoding)
                     try AuditSchema.insert(row, db)
@@ -152,9 +162,36 @@ public final class SQLiteAuditLog: AuditLog {
                     previousSequence += 1
                     stored.append(row)
                 }
+                if let projection {
+                    try JobStateTable.apply(projection, stored, through: previousSequence, db)
+                }
                 return .commit
             }
             return stored
+        }
+    }
+
+    /// Rebuilds the per-job state table from the chain now (`audit verify --rebuild-state`).
+    public func rebuildProjection() throws {
+        guard let projection else { return }
+        try database.writeWithoutTransaction { db in
+            try db.inTransaction(.immediate) {
+                try JobStateTable.rebuild(projection, db)
+                return .commit
+            }
+        }
+    }
+
+    /// Rebuilds the per-job state table from the chain when it is missing, was written by
+    /// another version of the fold, or lags the log (appends made without a projection).
+    private func rebuildIfStale(_ projection: any AuditProjection) throws {
+        try database.writeWithoutTransaction { db in
+            try db.inTransaction(.immediate) {
+                if try !JobStateTable.isCurrent(version: projection.version, db) {
+                    try JobStateTable.rebuild(projection, db)
+                }
+                return .commit
+            }
         }
     }
 
@@ -181,6 +218,10 @@ public final class SQLiteAuditLog: AuditLog {
 
     public func events(_ filter: AuditEventFilter) async throws -> [AuditEvent] {
         try await database.read { db in try SQLiteEventQueries.events(db, filter) }
+    }
+
+    public func jobStates(version: String) async throws -> [String: Data]? {
+        try await database.read { db in try JobStateTable.states(version: version, db) }
     }
 
     public func historyEvents() async throws -> [AuditEvent] {

@@ -33,6 +33,10 @@ public final class SQLiteAuditReader: AuditLogReader {
         try await database.read { db in try SQLiteEventQueries.events(db, filter) }
     }
 
+    public func jobStates(version: String) async throws -> [String: Data]? {
+        try await database.read { db in try JobStateTable.states(version: version, db) }
+    }
+
     public func historyEvents() async throws -> [AuditEvent] {
         try await database.read { db in try SQLiteEventQueries.historyEvents(db) }
     }

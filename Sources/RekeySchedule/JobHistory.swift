@@ -6,7 +6,7 @@ import Foundation
 import RekeyAudit
 import RekeyModel
 
-public struct JobHistory: Sendable, Hashable {
+public struct JobHistory: Sendable, Hashable, Codable {
     /// The last completed rotation (`done`) or adoption.
     public var lastSuccess: Date?
     /// The expiry recorded with the last issued or adopted secret.

@@ -3,6 +3,7 @@
 // fail): wrapping the production seams, not rebuilding them, is how the crash tests cut a
 // rotation off at each of its steps in turn. The faulting ones fail chosen calls.
 
+import Foundation
 import RekeyAudit
 import RekeyDelivery
 import RekeyEffects
@@ -37,6 +38,11 @@ public struct CrashingAuditLog: AuditLog {
     }
 
     public func events(_ filter: AuditEventFilter) async throws -> [AuditEvent] { try await inner.events(filter) }
+
+    public func jobStates(version: String) async throws -> [String: Data]? {
+        if crash.isDead { throw CrashSwitch.Crashed() }
+        return try await inner.jobStates(version: version)
+    }
 }
 
 public struct CrashingSpool: SpoolStore {

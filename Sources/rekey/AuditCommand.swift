@@ -105,6 +105,11 @@ struct AuditVerifyCommand: AsyncParsableCommand {
 
     @OptionGroup var shared: SharedOptions
 
+    @Flag(
+        name: .customLong("rebuild-state"),
+        help: "After a verified chain, rebuild the per-job state table from it (when verify says it does not match).")
+    var rebuildState = false
+
     func run() async throws {
         let workspace = try shared.workspace()
         let state = StateDirectory(path: workspace.paths.stateDirectory)
@@ -115,11 +120,22 @@ struct AuditVerifyCommand: AsyncParsableCommand {
         let key = try AuditKey.load(path: state.auditKey)
         let result = try AuditVerifier.verify(
             databasePath: workspace.paths.database, key: key, headPath: state.auditHead)
-        if result.isOK {
-            Console.out(result.description)
-        } else {
+        guard result.isOK else {
             Console.error(result.description)
             throw ExitCode(ExitStatus.jobFailed.rawValue)
         }
+        Console.out(result.description)
+        if rebuildState {
+            try SQLiteAuditLog(
+                path: workspace.paths.database, key: key, headPath: state.auditHead,
+                projection: JobHistoryProjection()
+            ).rebuildProjection()
+        }
+        let table = try await JobStateCheck.check(SQLiteAuditReader(path: workspace.paths.database))
+        if case .differs = table {
+            Console.error(table.description)
+            throw ExitCode(ExitStatus.jobFailed.rawValue)
+        }
+        Console.out(table.description)
     }
 }

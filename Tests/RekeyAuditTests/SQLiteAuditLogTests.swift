@@ -98,7 +98,9 @@ import Testing
     }
 
     @Test func migrationsRunFromEmptyAndFromEveryOlderVersion() async throws {
-        for version in ["v1-events", "v2-append-only", "v3-expiry-index"] {
+        let all = AuditSchema.migrator.migrations
+        #expect(all.last == "v5-job-state")
+        for version in all.dropLast() {
             let f = try Fixture()
             defer { f.dir.remove() }
             let queue = try DatabaseQueue(path: f.db)
@@ -112,7 +114,7 @@ import Testing
             try queue.close()
             let store = try f.store()
             let applied = try await store.database.read { db in try AuditSchema.migrator.appliedIdentifiers(db) }
-            #expect(Set(applied) == ["v1-events", "v2-append-only", "v3-expiry-index", "v4-probe-config"])
+            #expect(Set(applied) == Set(all), "from \(version)")
             #expect(try await store.events(AuditEventFilter()).count == 1)
         }
     }
@@ -155,26 +157,86 @@ import Testing
         #expect(try f.verify() == .ok(count: 4))
     }
 
+    /// 1,500 seeded events over 7 jobs, every step, with and without fingerprints, expiries,
+    /// exit codes and probe configurations; appended one by one or in batches.
+    static func appendRandomEvents(to store: SQLiteAuditLog, seed: UInt64 = 42) async throws {
+        let random = SeededRandomSource(seed: seed)
+        let steps: [AuditStep] = [
+            .intent, .attempt, .issued, .sinkWritten, .verified, .done, .failed, .needsRecovery, .hook, .adopted,
+            .recovered, .baselined, .probe, .unsettled, .preflightFailed,
+        ]
+        var batch: [AuditEvent] = []
+        for index in 0..<1500 {
+            var event = Self.event(
+                steps[Int(random.nextUnit() * Double(steps.count))], job: "job-\(Int(random.nextUnit() * 7))",
+                at: Double(index) + 0.0004)
+            if random.nextUnit() < 0.3 { event.newFingerprint = "fp\(index)" }
+            if random.nextUnit() < 0.2 {
+                event.expiry = Date(timeIntervalSince1970: 1_900_000_000 + Double(index) + 0.0006)
+            }
+            if event.step == .hook { event.exitCode = random.nextUnit() < 0.5 ? 0 : 1 }
+            if [.intent, .verified].contains(event.step), random.nextUnit() < 0.5 {
+                event.probeConfig = "pc\(index % 3)"
+            }
+            batch.append(event)
+            if random.nextUnit() < 0.5 {
+                try await store.append(contentsOf: batch)
+                batch = []
+            }
+        }
+        try await store.append(contentsOf: batch)
+    }
+
     @Test func historiesFromTheSubsetQueryEqualTheFoldOfEveryEvent() async throws {
         let f = try Fixture()
         defer { f.dir.remove() }
         let store = try f.store()
-        let random = SeededRandomSource(seed: 42)
-        let steps: [AuditStep] = [
-            .intent, .attempt, .issued, .sinkWritten, .verified, .done, .failed, .needsRecovery, .hook, .adopted,
-            .recovered, .baselined, .probe,
-        ]
-        for index in 0..<1500 {
-            var event = Self.event(
-                steps[Int(random.nextUnit() * Double(steps.count))], job: "job-\(Int(random.nextUnit() * 7))",
-                at: Double(index))
-            if random.nextUnit() < 0.3 { event.newFingerprint = "fp\(index)" }
-            if random.nextUnit() < 0.2 { event.expiry = Date(timeIntervalSince1970: 1_900_000_000 + Double(index)) }
-            if event.step == .hook { event.exitCode = random.nextUnit() < 0.5 ? 0 : 1 }
-            try await store.append(event)
-        }
+        try await Self.appendRandomEvents(to: store)
         let all = try await store.events(AuditEventFilter())
+        #expect(try await store.historiesFromChain() == JobHistory.fold(all))
+    }
+
+    @Test func thePerJobStateTableEqualsTheFoldOfEveryEventAndVerifyComparesThem() async throws {
+        let f = try Fixture()
+        defer { f.dir.remove() }
+        let store = try SQLiteAuditLog(path: f.db, key: f.key, headPath: f.head, projection: JobHistoryProjection())
+        try await Self.appendRandomEvents(to: store)
+        let all = try await store.events(AuditEventFilter())
+        let table = try #require(try await store.jobStates(version: JobHistoryProjection.version))
+        #expect(table.count == 7)
         #expect(try await store.histories() == JobHistory.fold(all))
+        #expect(try await JobStateCheck.check(SQLiteAuditReader(path: f.db)) == .matches(jobs: 7))
+
+        // An edited row: readers would trust it, so verify must not.
+        let (status, output) = try f.sqlite(
+            "UPDATE job_state SET state = replace(state, '\"needsRecovery\":true', '\"needsRecovery\":false')")
+        #expect(status == 0, "\(output)")
+        guard case .differs(let jobs) = try await JobStateCheck.check(SQLiteAuditReader(path: f.db)) else {
+            Issue.record("an edited state table went unnoticed")
+            return
+        }
+        #expect(!jobs.isEmpty)
+        try store.rebuildProjection()
+        #expect(try await JobStateCheck.check(SQLiteAuditReader(path: f.db)) == .matches(jobs: 7))
+    }
+
+    @Test func aTableThatMissedAppendsIsIgnoredByReadersAndRebuiltByTheNextWriter() async throws {
+        let f = try Fixture()
+        defer { f.dir.remove() }
+        let projected = try SQLiteAuditLog(
+            path: f.db, key: f.key, headPath: f.head, projection: JobHistoryProjection())
+        try await projected.append(Self.event(.done, job: "a", fingerprint: "fp1"))
+        // An older rekey (no projection) appends: the table lags and is not read.
+        try await f.store().append(Self.event(.needsRecovery, job: "a"))
+        #expect(try await SQLiteAuditReader(path: f.db).jobStates(version: JobHistoryProjection.version) == nil)
+        #expect(try await SQLiteAuditReader(path: f.db).histories()["a"]?.needsRecovery == true)
+        // The next projected append rebuilds it whole, the missed event included.
+        try await projected.append(Self.event(.probe, job: "b"))
+        let states = try #require(try await projected.jobStates(version: JobHistoryProjection.version))
+        #expect(states.keys.sorted() == ["a", "b"])
+        #expect(try await projected.histories()["a"]?.needsRecovery == true)
+        // A log opened with another fold's version is rebuilt at open.
+        #expect(try await projected.jobStates(version: "another-fold") == nil)
     }
 
     @Test func aReadOnlyStoreReadsWhileAnotherWrites() async throws {

@@ -30,7 +30,7 @@ public struct Recovery: Sendable {
     public func summary(jobs: [Job]) async -> RunSummary {
         let outcomes = await recoverAll(jobs: jobs)
         var summary = RunSummary(runID: run.runID, outcomes: outcomes)
-        let histories = (try? await environment.audit.histories()) ?? [:]
+        let histories = (try? await environment.audit.historiesFromChain()) ?? [:]
         summary.pendingRecovery = jobs.map(\.name).filter { name in
             histories[name]?.needsRecovery == true && !outcomes.contains { $0.job == name }
         }
@@ -71,7 +71,7 @@ public struct Recovery: Sendable {
                 outcomes.append(outcome)
             }
         }
-        let histories = (try? await environment.audit.histories()) ?? [:]
+        let histories = (try? await environment.audit.historiesFromChain()) ?? [:]
         for job in jobs where !spooledJobs.contains(job.name) && histories[job.name]?.openIntent == true {
             if let outcome = await claimed(job, { history in await settleOpenIntent(job, history: history) }) {
                 outcomes.append(outcome)
@@ -86,7 +86,7 @@ public struct Recovery: Sendable {
             return JobOutcome(job, .locked, message: "recovery skipped: another rekey process holds this credential")
         }
         defer { lease.release() }
-        let history = (try? await environment.audit.histories())?[job.name] ?? JobHistory()
+        let history = (try? await environment.audit.historiesFromChain())?[job.name] ?? JobHistory()
         return await body(history)
     }
 

@@ -20,6 +20,7 @@ struct DryRunAuditLog: AuditLog {
     func append(contentsOf events: [AuditEvent]) async throws -> [AuditEvent] { throw RefusedAppend() }
     func events(_ filter: AuditEventFilter) async throws -> [AuditEvent] { try await reader.events(filter) }
     func historyEvents() async throws -> [AuditEvent] { try await reader.historyEvents() }
+    func jobStates(version: String) async throws -> [String: Data]? { try await reader.jobStates(version: version) }
 }
 
 struct UnclaimedLeases: LeaseProvider {

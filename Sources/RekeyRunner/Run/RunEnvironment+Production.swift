@@ -9,6 +9,7 @@ import RekeyConfig
 import RekeyDelivery
 import RekeyEffects
 import RekeyModel
+import RekeySchedule
 import RekeyVendor
 
 extension RunEnvironment {
@@ -44,7 +45,8 @@ extension RunEnvironment {
                     FileManager.default.fileExists(atPath: paths.database)
                     || FileManager.default.fileExists(atPath: state.auditHead)
                 key = try AuditKey.loadOrCreate(path: state.auditKey, mayCreate: !logExists)
-                audit = try SQLiteAuditLog(path: paths.database, key: key, headPath: state.auditHead)
+                audit = try SQLiteAuditLog(
+                    path: paths.database, key: key, headPath: state.auditHead, projection: JobHistoryProjection())
                 leases = LockDirectory(path: state.locks)
             case .dryRun:
                 key = AuditKey(bytes: (0..<32).map { _ in UInt8.random(in: 0...255) })

@@ -1,0 +1,47 @@
+// `audit verify`'s second half: the per-job state table against a fresh fold of the
+// chain. The table is not chained, so this is what catches an edited row (or a fold bug)
+// before the scheduler trusts it again.
+
+import Foundation
+import RekeyAudit
+
+public enum JobStateCheck {
+    public enum Result: Sendable, Equatable, CustomStringConvertible {
+        /// Every job's stored state equals the chain's fold.
+        case matches(jobs: Int)
+        /// The log keeps no current table (an older log, or appends since); nothing to compare.
+        case noCurrentTable
+        /// These jobs' stored states differ from the chain (or are missing, or extra).
+        case differs(jobs: [String])
+
+        public var description: String {
+            switch self {
+            case .matches(let jobs): "per-job state table: OK (\(jobs) jobs match the chain)"
+            case .noCurrentTable:
+                "per-job state table: none current (the next run rebuilds it from the chain)"
+            case .differs(let jobs):
+                "per-job state table: does not match the chain for \(jobs.count) job(s): "
+                    + jobs.prefix(10).joined(separator: ", ") + (jobs.count > 10 ? ", …" : "")
+                    + ". plan, run and audit report may have misjudged them; rebuild it from the chain with `rekey audit verify --rebuild-state`"
+            }
+        }
+    }
+
+    /// Compares `reader`'s table with the fold of every event it holds.
+    public static func check(_ reader: SQLiteAuditReader) async throws -> Result {
+        guard let states = try await reader.jobStates(version: JobHistoryProjection.version) else {
+            return .noCurrentTable
+        }
+        var folded: [String: JobHistory] = [:]
+        try reader.forEachEvent { event in
+            if let job = event.job { folded[job, default: JobHistory()].apply(event) }
+            return true
+        }
+        var differing: [String] = []
+        for job in Set(states.keys).union(folded.keys).sorted() {
+            let stored = states[job].flatMap { try? JobHistoryProjection.decode($0) }
+            if stored != folded[job] { differing.append(job) }
+        }
+        return differing.isEmpty ? .matches(jobs: folded.count) : .differs(jobs: differing)
+    }
+}
