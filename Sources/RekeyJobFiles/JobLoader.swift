@@ -78,9 +78,12 @@ public enum JobLoader {
     /// The file's modification time (a symlink followed: a Kubernetes ConfigMap mounts its
     /// files as links), or nil when it cannot be read.
     static func modificationTime(_ path: String) -> Date? {
-        (try? URL(fileURLWithPath: path).resolvingSymlinksInPath().resourceValues(forKeys: [
-            .contentModificationDateKey
-        ]))?.contentModificationDate
+        // stat(2) follows symlinks, and costs a syscall (Foundation's resource values cost
+        // far more, on every one of 10,000 files of a cron tick).
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return Date(
+            timeIntervalSince1970: TimeInterval(info.st_mtim.tv_sec) + TimeInterval(info.st_mtim.tv_nsec) / 1e9)
     }
 
     package static func decodeDocument(
