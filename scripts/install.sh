@@ -61,7 +61,7 @@ share=$destdir$prefix/share
 if ! version=$("$dist/rekey" --version 2>&1); then
   echo "install.sh: $dist/rekey does not start on this machine:" >&2
   echo "$version" >&2
-  echo "It needs glibc >= 2.34, libstdc++6, libsqlite3-0 and zlib (apt-get install libsqlite3-0)." >&2
+  echo "It needs glibc >= 2.35, libstdc++6 with GLIBCXX_3.4.30, libsqlite3-0 and zlib (Debian 12, Ubuntu 22.04 or newer; apt-get install libsqlite3-0)." >&2
   exit 69
 fi
 

@@ -67,12 +67,12 @@ else
   echo "SKIPPED system test: cannot hide the toolchain (unshare --mount needs root)"
 fi
 check
-"$installed" validate "$dest/usr/local/share/doc/rekey/jobs" > /dev/null ||
+"$installed" validate "$dest/usr/local/share/doc/rekey/jobs" > /dev/null 2>&1 ||
   fail "the installed binary does not validate the installed example jobs"
 
 # The manual: the header, every subcommand's page, and a render without errors.
 check
-head -20 "$dest/usr/local/share/man/man1/rekey.1" | grep -q '^\.Dt REKEY 1\|^\.TH REKEY' || fail "rekey.1 has no manual header"
+grep -q '^\.Dt REKEY 1$' "$dest/usr/local/share/man/man1/rekey.1" || fail "rekey.1 has no manual header"
 for command in run plan validate audit recover adopt baseline demo sandbox completions; do
   check
   [ -f "$dest/usr/local/share/man/man1/rekey.$command.1" ] || fail "no manual page rekey.$command.1"
@@ -80,10 +80,11 @@ done
 check
 if command -v man >/dev/null; then
   rendered=$(MANWIDTH=80 man -l "$dest/usr/local/share/man/man1/rekey.1" 2>"$root/man.err") || fail "man -l failed: $(cat "$root/man.err")"
-  echo "$rendered" | grep -q 'completions' || fail "man rekey does not list the completions subcommand"
+  grep -q 'completions' <<< "$rendered" || fail "man rekey does not list the completions subcommand"
   [ ! -s "$root/man.err" ] || fail "man -l warned: $(cat "$root/man.err")"
 elif command -v nroff >/dev/null; then
-  nroff -mandoc "$dest/usr/local/share/man/man1/rekey.1" | grep -q 'completions' || fail "nroff cannot render rekey.1"
+  rendered=$(nroff -mandoc "$dest/usr/local/share/man/man1/rekey.1")
+  grep -q 'completions' <<< "$rendered" || fail "nroff cannot render rekey.1"
 else
   echo "no man or nroff here: only the manual's header was checked"
 fi
@@ -112,7 +113,10 @@ check
 # An existing directory keeps its mode, and install.sh says so.
 chmod 0755 "$dest/var/lib/rekey"
 check
-DESTDIR="$dest" "$root/dist/install.sh" | grep -q "/var/lib/rekey exists with mode 755" ||
+# (Output is captured before grep reads it: grep -q stops reading at its match, and the
+# writer's SIGPIPE would fail the pipeline under pipefail.)
+reinstall=$(DESTDIR="$dest" "$root/dist/install.sh")
+grep -q "/var/lib/rekey exists with mode 755" <<< "$reinstall" ||
   fail "install.sh does not report a state directory with another mode"
 check
 [ "$(stat -c %a "$dest/var/lib/rekey")" = 755 ] || fail "install.sh changed an existing directory's mode"
@@ -138,7 +142,8 @@ check
 grep -q "# changed here" "$dest/etc/systemd/system/rekey.timer.old" || fail "--force did not keep the changed timer"
 
 check
-"$root/dist/install.sh" --help | grep -q DESTDIR || fail "install.sh --help does not explain DESTDIR"
+help=$("$root/dist/install.sh" --help)
+grep -q DESTDIR <<< "$help" || fail "install.sh --help does not explain DESTDIR"
 status=0
 DESTDIR="$dest" "$root/dist/install.sh" --from "$root/nowhere" > /dev/null 2>&1 || status=$?
 check
