@@ -1,7 +1,7 @@
 // swift-tools-version: 6.2
 //
-// rekey's layers are SwiftPM targets, so a back-edge is a compile error (DESIGN.md,
-// "Architecture"). Each target lists only the layers beneath it:
+// rekey's layers are SwiftPM targets, so a back-edge is a compile error (CONTRIBUTING.md,
+// "Layout"). Each target lists only the layers beneath it:
 //
 //   RekeyModel ─┬─ RekeyJobFiles ── RekeyConfig
 //               ├─ RekeyDelivery ─┬─ RekeyAudit ── RekeySchedule

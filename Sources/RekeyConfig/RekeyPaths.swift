@@ -1,5 +1,5 @@
 // Where the jobs, the config, the state and the audit database are, by the rules in
-// DESIGN.md: a flag, else an environment variable, else rekey.yaml, else a default.
+// README ("Configuration and paths"): a flag, else an environment variable, else rekey.yaml, else a default.
 // cron runs in $HOME and systemd in /, so "found nothing" is an error, never a green run.
 
 import Foundation

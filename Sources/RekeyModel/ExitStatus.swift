@@ -1,4 +1,4 @@
-// rekey's exit codes (DESIGN.md): what cron, systemd and monitoring act on.
+// rekey's exit codes (README, "Exit codes"): what cron, systemd and monitoring act on.
 
 public enum ExitStatus: Int32, Sendable, CaseIterable {
     /// All good, or nothing was due.

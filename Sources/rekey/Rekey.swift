@@ -15,6 +15,7 @@ struct Rekey: AsyncParsableCommand {
             what did.
 
             Start with `rekey demo`: it runs everything against a built-in vendor sandbox.
+            Shell completions: `rekey completions bash|zsh|fish`; the manual: `man rekey` once installed.
 
             Exit codes: 0 ok or nothing due, 1 a job failed, 2 a job needs recovery, 64 usage, \
             65 invalid job files, 66 no jobs found, 75 lock held, 129/130/143 stopped by SIGHUP/SIGINT/SIGTERM.
@@ -22,7 +23,7 @@ struct Rekey: AsyncParsableCommand {
         version: RekeyVersion.current,
         subcommands: [
             RunCommand.self, PlanCommand.self, ValidateCommand.self, AuditCommand.self, RecoverCommand.self,
-            AdoptCommand.self, BaselineCommand.self, DemoCommand.self, SandboxCommand.self,
+            AdoptCommand.self, BaselineCommand.self, DemoCommand.self, SandboxCommand.self, CompletionsCommand.self,
         ]
     )
 }

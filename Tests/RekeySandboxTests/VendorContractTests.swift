@@ -1,5 +1,5 @@
 // The requests rekey's providers send, as the sandbox recorded them, match the vendor
-// contracts (DESIGN.md, seeds/): method, path, header names, body field names.
+// contracts (README, "Provider kinds"): method, path, header names, body field names.
 
 import Foundation
 import RekeyModel

@@ -89,7 +89,9 @@ extension EndToEnd {
         @Test func helpTeachesEverySubcommand() throws {
             let result = try RekeyProcess.run(["--help"])
             #expect(result.status == 0)
-            for command in ["run", "plan", "validate", "audit", "recover", "adopt", "baseline", "demo", "sandbox"] {
+            for command in [
+                "run", "plan", "validate", "audit", "recover", "adopt", "baseline", "demo", "sandbox", "completions",
+            ] {
                 #expect(result.stdout.contains("  \(command)"), "\(command) missing from --help")
             }
         }

@@ -1,4 +1,4 @@
-// The rotation protocol for one job (DESIGN.md), as a pipeline of typed stages:
+// The rotation protocol for one job (README, "How a rotation stays safe"), as a pipeline of typed stages:
 // preflight → vendor call (`IssuedSecret`) → spool (`SpooledSecret`) → delivery
 // (`DeliveredSecret`) → verify → done → hooks → spool removed. Every step is audited
 // before the next starts. Recovery and adoption enter at the delivery stage with a

@@ -1,4 +1,4 @@
-// The one table that decides what a failed vendor call means (DESIGN.md):
+// The one table that decides what a failed vendor call means (README, "How a rotation stays safe"):
 //
 // | failure                                   | idempotent call | non-idempotent (regenerate) |
 // | ----------------------------------------- | --------------- | --------------------------- |
