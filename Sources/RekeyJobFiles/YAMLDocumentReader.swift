@@ -62,7 +62,10 @@ package struct YAMLDocumentReader {
         do {
             // The parser owns the anchors; keep it alive while converting so an anchored
             // node still reports its anchor (Yams holds anchors weakly in nodes).
-            let parser = try Parser(yaml: text)
+            // `.basic`: rekey reads scalars itself (`YAMLNode`), so Yams need not resolve tags
+            // with regular expressions to hash keys for its duplicate check, and an explicit
+            // encoding spares a read of the whole environment per file.
+            let parser = try Parser(yaml: text, resolver: .basic, encoding: .utf8)
             return try withExtendedLifetime(parser) {
                 guard let root = try parser.singleRoot() else {
                     return (nil, [Diagnostic(.error, start, "the file holds no YAML document")])
