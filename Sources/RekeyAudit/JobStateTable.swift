@@ -27,7 +27,12 @@ enum JobStateTable {
         }
         for job in order {
             let stored = try Data.fetchOne(db, sql: "SELECT state FROM job_state WHERE job = ?", arguments: [job])
-            let state = try projection.apply(byJob[job] ?? [], to: stored)
+            guard let state = try? projection.apply(byJob[job] ?? [], to: stored) else {
+                // A stored state that cannot be read (edited by hand) must never block the
+                // chain: fold the whole chain again instead, these events included.
+                try rebuild(projection, db)
+                return
+            }
             try db.execute(
                 sql: "INSERT OR REPLACE INTO job_state (job, seq, state) VALUES (?, ?, ?)",
                 arguments: [job, byJob[job]?.last?.sequence ?? through, state])

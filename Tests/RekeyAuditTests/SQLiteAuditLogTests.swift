@@ -220,6 +220,19 @@ import Testing
         #expect(try await JobStateCheck.check(SQLiteAuditReader(path: f.db)) == .matches(jobs: 7))
     }
 
+    @Test func anUnreadableStateRowNeverBlocksAnAppend() async throws {
+        let f = try Fixture()
+        defer { f.dir.remove() }
+        let store = try SQLiteAuditLog(path: f.db, key: f.key, headPath: f.head, projection: JobHistoryProjection())
+        try await store.append(Self.event(.done, job: "a", fingerprint: "fp1"))
+        let (status, output) = try f.sqlite("UPDATE job_state SET state = X'00ff' WHERE job = 'a'")
+        #expect(status == 0, "\(output)")
+        try await store.append(Self.event(.needsRecovery, job: "a"))
+        #expect(try await store.histories()["a"]?.needsRecovery == true)
+        #expect(try await store.histories()["a"]?.doneFingerprint == "fp1")
+        #expect(try f.verify() == .ok(count: 2))
+    }
+
     @Test func aTableThatMissedAppendsIsIgnoredByReadersAndRebuiltByTheNextWriter() async throws {
         let f = try Fixture()
         defer { f.dir.remove() }

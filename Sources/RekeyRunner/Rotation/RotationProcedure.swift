@@ -1,8 +1,8 @@
-// The rotation protocol for one job (README, "How a rotation stays safe"), as a pipeline of typed stages:
-// preflight → vendor call (`IssuedSecret`) → spool (`SpooledSecret`) → delivery
-// (`DeliveredSecret`) → verify → done → hooks → spool removed. Every step is audited
-// before the next starts. Recovery and adoption enter at the delivery stage with a
-// secret that is already spooled.
+// The rotation protocol for one job (README, "How a rotation stays safe"), as a pipeline
+// of typed stages: preflight → vendor call (`IssuedSecret`) → spool (`SpooledSecret`,
+// committed as `issued`) → then, for a regenerate, delivery → hooks → verify, and for a
+// login, verify → delivery → hooks → `done` (with the stages' rows) → spool removed.
+// Recovery and adoption enter at `complete` with a secret that is already spooled.
 
 import Foundation
 import RekeyAudit
