@@ -51,6 +51,8 @@ let package = Package(
             dependencies: [
                 "RekeyModel", "RekeyDelivery",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // The SQLite C API under GRDB: `audit verify` reads column bytes without copying them.
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

@@ -91,6 +91,7 @@ public struct AuditKey: Sendable {
     }
 
     /// The chain hash of a row: HMAC-SHA256(key, previous hash ‖ canonical row), hex.
+    /// (`audit verify` computes the same with `ChainHasher`.)
     func chainHash(previous: String, canonical: Data) -> String {
         var data = Data(previous.utf8)
         data.append(canonical)

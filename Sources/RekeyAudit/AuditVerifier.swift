@@ -3,6 +3,9 @@
 // It catches a changed, deleted, inserted or reordered row and a truncated log. It
 // cannot catch someone who holds the audit key (they can rewrite every row and the
 // head consistently), nor a deletion of the database, the head file and the key together.
+//
+// Rows are streamed and encoded straight from SQLite's column bytes into one reused buffer
+// (`StoredAuditRow`): a million-row log is checked without building a million events.
 
 import Foundation
 
@@ -43,28 +46,36 @@ public enum AuditVerifier {
                 problem: "audit.head is not signed by this audit key (edited by hand, or the key was replaced)")
         }
         var chain = Chain(key: key, headCount: head?.count)
-        try reader.forEachEvent { chain.check($0) }
+        // A check of each event beyond the chain goes here, after `chain.check` (a row whose
+        // hash fails has content nobody wrote): `{ chain.check($0) && other.check($0) }`.
+        try reader.forEachStoredRow { chain.check($0) }
         return chain.result ?? finish(chain, head: head)
     }
 
     /// Walks the chain one row at a time; `result` is set at the first bad row.
     struct Chain {
-        let key: AuditKey
+        let hasher: ChainHasher
         let headCount: Int64?
-        var previousHash = ""
+        /// The hex hash of the last good row ("" before the first).
+        var previousHash: [UInt8] = []
         var expected: Int64 = 1
         var result: VerifyResult?
         /// The stored hash of the event audit.head names.
         var headHash: String?
+        /// Reused for every row: the previous hash, then the row's canonical encoding.
+        private var message = CanonicalEncodingBuffer(capacity: 1024)
+        private var recomputed: [UInt8] = []
 
         init(key: AuditKey, headCount: Int64?) {
-            self.key = key
+            self.hasher = ChainHasher(key: key)
             self.headCount = headCount
+            previousHash.reserveCapacity(64)
+            recomputed.reserveCapacity(64)
         }
 
         /// Checks `row`; false once the chain is broken.
-        mutating func check(_ row: AuditEvent) -> Bool {
-            let sequence = row.sequence ?? -1
+        mutating func check(_ row: StoredAuditRow) -> Bool {
+            let sequence = row.sequence
             if sequence != expected {
                 result = .bad(
                     sequence: sequence,
@@ -73,19 +84,22 @@ public enum AuditVerifier {
                         : "an event was inserted out of order")
                 return false
             }
-            if row.prevHash != previousHash {
+            if !row.text(.prevHash, equals: previousHash) {
                 result = .bad(
                     sequence: sequence,
                     problem: "it does not follow the previous event (inserted, deleted or reordered)")
                 return false
             }
-            let recomputed = key.chainHash(previous: previousHash, canonical: row.canonicalEncoding)
-            if row.hash != recomputed {
+            message.removeAll()
+            previousHash.withUnsafeBufferPointer { message.append(raw: $0) }
+            row.appendCanonicalEncoding(to: &message)
+            message.withUnsafeBytes { hasher.hash($0, into: &recomputed) }
+            if !row.text(.hash, equals: recomputed) {
                 result = .bad(sequence: sequence, problem: "its content was changed after it was written")
                 return false
             }
-            if sequence == headCount { headHash = row.hash }
-            previousHash = recomputed
+            if sequence == headCount { headHash = String(decoding: recomputed, as: UTF8.self) }
+            swap(&previousHash, &recomputed)
             expected += 1
             return true
         }

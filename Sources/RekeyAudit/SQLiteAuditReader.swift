@@ -41,13 +41,34 @@ public final class SQLiteAuditReader: AuditLogReader {
         try await database.read { db in try SQLiteEventQueries.historyEvents(db) }
     }
 
-    /// Streams every event in chain order (verify reads a million rows without holding them);
-    /// `body` returns false to stop.
+    /// Streams every event in chain order (the state check folds a million rows without
+    /// holding them); `body` returns false to stop.
     public func forEachEvent(_ body: (AuditEvent) -> Bool) throws {
         try database.read { db in
             let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM events ORDER BY seq")
             while let row = try cursor.next() {
                 if !body(AuditSchema.event(from: row)) { break }
+            }
+        }
+    }
+
+    /// Lends every stored row to `body` in chain order, without mapping it to an event
+    /// (verify reads a million rows this way, streamed); `body` returns false to stop.
+    func forEachStoredRow(_ body: (StoredAuditRow) throws -> Bool) throws {
+        try database.read { db in
+            // Named columns in `AuditColumn` order; `probe_config` only in logs that have it.
+            var columns = AuditColumn.allCases
+            if try !db.columns(in: "events").contains(where: { $0.name == "probe_config" }) {
+                columns.removeAll { $0 == .probeConfig }
+            }
+            let names = columns.map { "\($0.name)" }.joined(separator: ", ")
+            let statement = try db.makeStatement(sql: "SELECT \(names) FROM events ORDER BY seq")
+            let hasProbeConfig = columns.contains(.probeConfig)
+            let rows = try Row.fetchCursor(statement)
+            while let row = try rows.next() {
+                let stored = StoredAuditRow(
+                    statement: statement.sqliteStatement, hasProbeConfig: hasProbeConfig, row: row)
+                if try !body(stored) { break }
             }
         }
     }
