@@ -24,6 +24,9 @@ public enum AuditStep: String, Sendable, Hashable, CaseIterable, Codable {
     case recovered
     case adopted
     case baselined
+
+    /// The steps `audit report` counts as a job's failures in a period (indexed: schema v6).
+    public static let failures: Set<AuditStep> = [.failed, .needsRecovery]
 }
 
 public struct AuditEvent: Sendable, Hashable, Codable {

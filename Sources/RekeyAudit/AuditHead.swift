@@ -5,7 +5,6 @@
 
 import Crypto
 import Foundation
-import RekeyDelivery
 
 /// The latest count and hash, kept outside the database so truncation shows.
 public struct AuditHead: Sendable, Hashable {
@@ -28,10 +27,20 @@ public struct AuditHead: Sendable, Hashable {
         case forged
     }
 
-    /// `count hash mac`, the MAC over both under the audit key.
+    /// `count hash mac`, the MAC over both under the audit key, replacing the file whole: a
+    /// private temporary file beside it, fdatasync'd, renamed over it. The directory is not
+    /// fsynced: a rename lost in a crash leaves the previous head, which the durable log is
+    /// only ever ahead of, and that is never mistaken for truncation. It runs after every
+    /// commit, so it stays this lean (one sync; the state directory is already private).
     func write(to path: String, key: AuditKey) {
-        let text = "\(count) \(hash) \(key.headMAC(count: count, hash: hash))\n"
-        _ = try? DurableFileWriter().replaceContents(of: path, with: Array(text.utf8), newFile: NewFileAttributes())
+        let text = Array("\(count) \(hash) \(key.headMAC(count: count, hash: hash))\n".utf8)
+        let temporary = path + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let fd = open(temporary, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, mode_t(0o600))
+        guard fd >= 0 else { return }
+        let written = text.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
+        let synced = written == text.count && fdatasync(fd) == 0
+        if close(fd) == 0, synced, rename(temporary, path) == 0 { return }
+        unlink(temporary)
     }
 
     static func read(from path: String, key: AuditKey) -> Reading {

@@ -12,7 +12,7 @@ enum JobStateTable {
     {
         // A table that missed events (appended by a log opened without a projection, or an
         // older rekey) is rebuilt whole, these events included, never patched.
-        let previous = try Row.fetchOne(db, sql: "SELECT version, seq FROM projection WHERE id = 1")
+        let previous = try Row.fetchOne(db.cachedStatement(sql: "SELECT version, seq FROM projection WHERE id = 1"))
         let before = (events.first?.sequence ?? through + 1) - 1
         guard (previous?["version"] as String?) == projection.version, (previous?["seq"] as Int64?) == before else {
             try rebuild(projection, db)
@@ -26,19 +26,18 @@ enum JobStateTable {
             byJob[job, default: []].append(event)
         }
         for job in order {
-            let stored = try Data.fetchOne(db, sql: "SELECT state FROM job_state WHERE job = ?", arguments: [job])
+            let stored = try Data.fetchOne(
+                db.cachedStatement(sql: "SELECT state FROM job_state WHERE job = ?"), arguments: [job])
             guard let state = try? projection.apply(byJob[job] ?? [], to: stored) else {
                 // A stored state that cannot be read (edited by hand) must never block the
                 // chain: fold the whole chain again instead, these events included.
                 try rebuild(projection, db)
                 return
             }
-            try db.execute(
-                sql: "INSERT OR REPLACE INTO job_state (job, seq, state) VALUES (?, ?, ?)",
+            try db.cachedStatement(sql: "INSERT OR REPLACE INTO job_state (job, seq, state) VALUES (?, ?, ?)").execute(
                 arguments: [job, byJob[job]?.last?.sequence ?? through, state])
         }
-        try db.execute(
-            sql: "INSERT OR REPLACE INTO projection (id, version, seq) VALUES (1, ?, ?)",
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO projection (id, version, seq) VALUES (1, ?, ?)").execute(
             arguments: [projection.version, through])
     }
 

@@ -64,7 +64,7 @@ public struct AuditReport: Sendable {
         var failureEvents = AuditEventFilter(since: filter.since, until: filter.until)
         failureEvents.tenant = filter.tenant
         failureEvents.env = filter.env
-        failureEvents.steps = [.failed, .needsRecovery]
+        failureEvents.steps = AuditStep.failures
         var failures: [String: Int] = [:]
         for event in try await store.events(failureEvents) {
             if let job = event.job { failures[job, default: 0] += 1 }

@@ -7,7 +7,7 @@ import RekeyAudit
 
 public struct JobHistoryProjection: AuditProjection {
     /// Change it whenever `JobHistory.apply` or its fields change: the table is rebuilt.
-    public static let version = "job-history-2"
+    public static let version = "job-history-3"
 
     public init() {}
 
@@ -29,14 +29,10 @@ public struct JobHistoryProjection: AuditProjection {
     }
 
     static func encode(_ history: JobHistory) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .millisecondsSince1970
-        return try encoder.encode(history)
+        Data(history.stateEncoding())
     }
 
     static func decode(_ data: Data) throws -> JobHistory {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .millisecondsSince1970
-        return try decoder.decode(JobHistory.self, from: data)
+        try JobHistory(stateEncoding: data)
     }
 }

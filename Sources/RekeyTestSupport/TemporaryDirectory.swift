@@ -12,6 +12,13 @@ public struct TemporaryDirectory: Sendable {
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
 
+    /// A directory the caller names and keeps (created when missing), for benchmarks that
+    /// reuse what a previous run left.
+    public init(existing path: String) throws {
+        url = URL(fileURLWithPath: path, isDirectory: true)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
     public func file(_ name: String) -> String { url.appendingPathComponent(name).path }
 
     @discardableResult

@@ -46,4 +46,23 @@ import Testing
         try await f.store().append(SQLiteAuditLogTests.event(.done))
         #expect(try f.verify() == .ok(count: 3))
     }
+
+    @Test func theHeadFollowsEveryCommitIsPrivateAndLeavesNoTemporaryFileBehind() async throws {
+        let f = try Fixture()
+        defer { f.dir.remove() }
+        let store = try f.store()
+        for expected in Int64(1)...3 {
+            try await store.append(SQLiteAuditLogTests.event(.done))
+            guard case .authentic(let head) = AuditHead.read(from: f.head, key: f.key) else {
+                Issue.record("audit.head is not an authentic head after commit \(expected)")
+                return
+            }
+            #expect(head.count == expected)
+        }
+        var status = stat()
+        #expect(stat(f.head, &status) == 0)
+        #expect(status.st_mode & 0o777 == 0o600)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: f.dir.path).filter { $0.contains("tmp") }
+        #expect(leftovers.isEmpty, "\(leftovers)")
+    }
 }

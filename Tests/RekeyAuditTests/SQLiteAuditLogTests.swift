@@ -99,7 +99,7 @@ import Testing
 
     @Test func migrationsRunFromEmptyAndFromEveryOlderVersion() async throws {
         let all = AuditSchema.migrator.migrations
-        #expect(all.last == "v5-job-state")
+        #expect(all.last == "v6-failure-index")
         for version in all.dropLast() {
             let f = try Fixture()
             defer { f.dir.remove() }
@@ -208,8 +208,10 @@ import Testing
         #expect(try await JobStateCheck.check(SQLiteAuditReader(path: f.db)) == .matches(jobs: 7))
 
         // An edited row: readers would trust it, so verify must not.
+        // Readable but wrong: every job given another job's state.
         let (status, output) = try f.sqlite(
-            "UPDATE job_state SET state = replace(state, '\"needsRecovery\":true', '\"needsRecovery\":false')")
+            "UPDATE job_state SET state = (SELECT s.state FROM job_state s WHERE s.job > job_state.job ORDER BY s.job LIMIT 1) WHERE job < (SELECT max(job) FROM job_state)"
+        )
         #expect(status == 0, "\(output)")
         guard case .differs(let jobs) = try await JobStateCheck.check(SQLiteAuditReader(path: f.db)) else {
             Issue.record("an edited state table went unnoticed")
@@ -218,6 +220,21 @@ import Testing
         #expect(!jobs.isEmpty)
         try store.rebuildProjection()
         #expect(try await JobStateCheck.check(SQLiteAuditReader(path: f.db)) == .matches(jobs: 7))
+    }
+
+    @Test func theReportsFailureCountReadsOnlyFailureRowsThroughItsIndex() async throws {
+        let f = try Fixture()
+        defer { f.dir.remove() }
+        try await f.fill(3)
+        let (status, plan) = try f.sqlite(
+            "EXPLAIN QUERY PLAN SELECT * FROM events WHERE time >= 0 AND \(AuditSchema.failureStepsTerm) ORDER BY seq")
+        #expect(status == 0, "\(plan)")
+        #expect(plan.contains("events_failures"), "\(plan)")
+        let store = try f.store()
+        try await store.append(Self.event(.failed, job: "a"))
+        try await store.append(Self.event(.needsRecovery, job: "b"))
+        let failures = try await store.events(AuditEventFilter(steps: AuditStep.failures))
+        #expect(failures.map(\.step) == [.failed, .needsRecovery])
     }
 
     @Test func anUnreadableStateRowNeverBlocksAnAppend() async throws {
