@@ -14,6 +14,9 @@ public protocol AuditLogReader: Sendable {
     /// job's events since its last `done`, and its newest event of each kind. Folding
     /// these gives the same histories as folding the whole log.
     func historyEvents() async throws -> [AuditEvent]
+    /// The events `historyEvents()` returns, lent one at a time and never held together:
+    /// recovery folds every job's history from the chain on each run this way.
+    func forEachHistoryEvent(_ body: (AuditEvent) -> Void) async throws
     /// Every job's state from the per-job state table written by the projection `version`,
     /// or nil when the log keeps none or it is not current (then fold `historyEvents()`).
     func jobStates(version: String) async throws -> [String: Data]?
@@ -21,6 +24,10 @@ public protocol AuditLogReader: Sendable {
 
 extension AuditLogReader {
     public func jobStates(version: String) async throws -> [String: Data]? { nil }
+
+    public func forEachHistoryEvent(_ body: (AuditEvent) -> Void) async throws {
+        for event in try await historyEvents() { body(event) }
+    }
 }
 
 /// Reads and appends.

@@ -144,7 +144,8 @@ public final class SQLiteAuditLog: AuditLog {
             var stored: [AuditEvent] = []
             try db.inTransaction(.immediate) {
                 stored = []
-                let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1")
+                let last = try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1"))
                 var previousHash: String = last?["hash"] ?? ""
                 var previousSequence: Int64 = last?["seq"] ?? 0
                 for event in events {
@@ -226,5 +227,14 @@ public final class SQLiteAuditLog: AuditLog {
 
     public func historyEvents() async throws -> [AuditEvent] {
         try await database.read { db in try SQLiteEventQueries.historyEvents(db) }
+    }
+
+    public func forEachHistoryEvent(_ body: (AuditEvent) -> Void) async throws {
+        try readHistoryEvents(body)
+    }
+
+    /// Synchronous, so the cursor can lend rows to a closure that is not `Sendable`.
+    private func readHistoryEvents(_ body: (AuditEvent) -> Void) throws {
+        try database.read { db in try SQLiteEventQueries.forEachHistoryEvent(db, body) }
     }
 }

@@ -41,6 +41,15 @@ public final class SQLiteAuditReader: AuditLogReader {
         try await database.read { db in try SQLiteEventQueries.historyEvents(db) }
     }
 
+    public func forEachHistoryEvent(_ body: (AuditEvent) -> Void) async throws {
+        try readHistoryEvents(body)
+    }
+
+    /// Synchronous, so the cursor can lend rows to a closure that is not `Sendable`.
+    private func readHistoryEvents(_ body: (AuditEvent) -> Void) throws {
+        try database.read { db in try SQLiteEventQueries.forEachHistoryEvent(db, body) }
+    }
+
     /// Streams every event in chain order (the state check folds a million rows without
     /// holding them); `body` returns false to stop.
     public func forEachEvent(_ body: (AuditEvent) -> Bool) throws {
@@ -80,6 +89,11 @@ enum SQLiteEventQueries {
         try AuditSchema.fetch(db, sql: AuditSchema.historySubsetQuery)
     }
 
+    static func forEachHistoryEvent(_ db: Database, _ body: (AuditEvent) -> Void) throws {
+        let rows = try Row.fetchCursor(db, sql: AuditSchema.historySubsetQuery)
+        while let row = try rows.next() { body(AuditSchema.event(from: row)) }
+    }
+
     static func events(_ db: Database, _ filter: AuditEventFilter) throws -> [AuditEvent] {
         var clauses: [String] = []
         var arguments: [any DatabaseValueConvertible] = []
@@ -104,8 +118,7 @@ enum SQLiteEventQueries {
             arguments.append(env)
         }
         if let steps = filter.steps {
-            clauses.append("step IN (\(steps.map { _ in "?" }.joined(separator: ",")))")
-            arguments += steps.map(\.rawValue).sorted().map { $0 as any DatabaseValueConvertible }
+            clauses.append(AuditSchema.stepsTerm(steps))
         }
         var sql = "SELECT * FROM events"
         if !clauses.isEmpty { sql += " WHERE " + clauses.joined(separator: " AND ") }

@@ -95,7 +95,7 @@ extension JobDecoder {
     /// ownership check must see a link planted at a sink path (Foundation's
     /// `standardizedFileURL` resolves every symlink of a path holding `..`).
     package func resolvePath(_ path: String) -> String {
-        let base = URL(fileURLWithPath: baseDirectory).resolvingSymlinksInPath().path
+        let base = resolvedBaseDirectory
         var components: [Substring] = []
         for component in (path.hasPrefix("/") ? path : base + "/" + path).split(separator: "/") {
             switch component {

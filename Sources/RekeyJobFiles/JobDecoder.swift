@@ -19,9 +19,16 @@ package struct JobDecoder {
     package var reader = NodeReader()
     /// The directory relative sink paths are resolved against.
     package let baseDirectory: String
+    /// `baseDirectory` with its symlinks resolved, once per decoder (Foundation's
+    /// `resolvingSymlinksInPath` for every sink path was 7% of a 10,000-file tick).
+    let resolvedBaseDirectory: String
 
     package init(baseDirectory: String) {
         self.baseDirectory = baseDirectory
+        let absolute =
+            baseDirectory.hasPrefix("/")
+            ? baseDirectory : FileManager.default.currentDirectoryPath + "/" + baseDirectory
+        self.resolvedBaseDirectory = ResolvedPath.resolve(absolute)
     }
 
     package var diagnostics: [Diagnostic] { reader.diagnostics.diagnostics }

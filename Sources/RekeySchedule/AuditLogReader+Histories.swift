@@ -17,6 +17,11 @@ extension AuditLogReader {
     /// Every job's history folded from the chain itself, never the state table: what
     /// recovery decides from (what a spool entry is, whether an intent is open).
     public func historiesFromChain() async throws -> [String: JobHistory] {
-        JobHistory.fold(try await historyEvents())
+        var histories: [String: JobHistory] = [:]
+        try await forEachHistoryEvent { event in
+            guard let job = event.job else { return }
+            histories[job, default: JobHistory()].apply(event)
+        }
+        return histories
     }
 }

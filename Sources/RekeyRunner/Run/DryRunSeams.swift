@@ -20,6 +20,7 @@ struct DryRunAuditLog: AuditLog {
     func append(contentsOf events: [AuditEvent]) async throws -> [AuditEvent] { throw RefusedAppend() }
     func events(_ filter: AuditEventFilter) async throws -> [AuditEvent] { try await reader.events(filter) }
     func historyEvents() async throws -> [AuditEvent] { try await reader.historyEvents() }
+    func forEachHistoryEvent(_ body: (AuditEvent) -> Void) async throws { try await reader.forEachHistoryEvent(body) }
     func jobStates(version: String) async throws -> [String: Data]? { try await reader.jobStates(version: version) }
 }
 
