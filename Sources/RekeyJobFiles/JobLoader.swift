@@ -56,10 +56,18 @@ public enum JobLoader {
             results.withLock { $0[index] = result }
         }
         var jobs: [Job] = []
+        jobs.reserveCapacity(files.count)
         var diagnostics = listing
-        for (fileJobs, fileDiagnostics) in results.withLock({ $0 }) {
-            jobs += fileJobs
-            diagnostics += fileDiagnostics
+        // Taken out of the lock and emptied file by file: never two copies of every job.
+        var perFile = results.withLock { results in
+            var taken: [([Job], [Diagnostic])] = []
+            swap(&taken, &results)
+            return taken
+        }
+        for index in perFile.indices {
+            jobs += perFile[index].0
+            diagnostics += perFile[index].1
+            perFile[index] = ([], [])
         }
         diagnostics += crossJobProblems(jobs)
         return JobLoadResult(jobs: jobs, diagnostics: diagnostics, files: files)
@@ -127,17 +135,20 @@ public enum JobLoader {
     /// Two jobs may not share a name, a credential rekey rotates, or a sink target.
     package static func crossJobProblems(_ jobs: [Job]) -> [Diagnostic] {
         var problems: [Diagnostic] = []
-        var names: [String: Job] = [:]
-        var sources: [String: Job] = [:]
-        // Sinks by the file they really write (symlinks resolved), first seen first.
-        var files: [String: [(Job, SinkSpec)]] = [:]
-        for job in jobs {
-            if let other = names[job.name] {
+        // Indices into `jobs`, not copies: a `Job` is large, and 10,000 of them copied into
+        // these tables were a third of a 10,000-file tick's heap.
+        var names: [String: Int] = [:]
+        var sources: [String: Int] = [:]
+        // Sinks (job index, sink index) by the file they really write (symlinks resolved),
+        // first seen first.
+        var files: [String: [(job: Int, sink: Int)]] = [:]
+        for (index, job) in jobs.enumerated() {
+            if let other = names[job.name].map({ jobs[$0] }) {
                 problems.append(
                     Diagnostic(
                         .error, job.location, "two jobs are named '\(job.name)' (the other at \(other.location))"))
             } else {
-                names[job.name] = job
+                names[job.name] = index
             }
             // Only a credential rekey rotates belongs to one job; login inputs (an access key,
             // an x-api-key that mints tokens) stay valid and may be shared.
@@ -145,24 +156,25 @@ public enum JobLoader {
             where key == job.kind.replacedCredentialKey {
                 // A `{sink:}` credential is checked with the sinks below.
                 if case .sink = reference { continue }
-                if let other = sources[reference.description], other.location != job.location {
+                if let other = sources[reference.description].map({ jobs[$0] }), other.location != job.location {
                     problems.append(
                         Diagnostic(
                             .error, job.location,
                             "job '\(job.name)' reads its \(key) from \(reference), as does job '\(other.name)' at \(other.location)",
                             hint: "one credential belongs to one job: rotating it in one would break the other"))
                 }
-                sources[reference.description] = sources[reference.description] ?? job
+                sources[reference.description] = sources[reference.description] ?? index
             }
-            for sink in job.sinks {
+            for (sinkIndex, sink) in job.sinks.enumerated() {
                 let file = ResolvedPath.resolve(sink.path)
-                let clash = files[file]?.first { other, otherSink in
-                    other.location != job.location && sharesTarget(sink, otherSink)
+                let clash = files[file]?.first { claim in
+                    jobs[claim.job].location != job.location && sharesTarget(sink, jobs[claim.job].sinks[claim.sink])
                 }
-                if let (other, otherSink) = clash {
-                    problems.append(sharedTarget(sink, of: job, file: file, with: otherSink, of: other))
+                if let clash {
+                    let other = jobs[clash.job]
+                    problems.append(sharedTarget(sink, of: job, file: file, with: other.sinks[clash.sink], of: other))
                 } else {
-                    files[file, default: []].append((job, sink))
+                    files[file, default: []].append((index, sinkIndex))
                 }
             }
         }

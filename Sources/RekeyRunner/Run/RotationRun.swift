@@ -39,7 +39,8 @@ public struct RotationRun: Sendable {
             outcomes += await Recovery(environment: environment, run: run).recoverAll(jobs: allJobs)
         }
 
-        let jobs = allJobs.filter(options.filter.matches)
+        // Matched in the loop, not filtered into a copy of every job.
+        let jobs = allJobs.lazy.filter(options.filter.matches)
         let histories = (try? await environment.audit.histories()) ?? [:]
         let now = environment.clock.now()
         let recoveredNames = Set(outcomes.map(\.job))
