@@ -28,7 +28,11 @@ public enum VerifyResult: Sendable, Hashable, CustomStringConvertible {
 }
 
 public enum AuditVerifier {
-    public static func verify(databasePath: String, key: AuditKey, headPath: String) throws -> VerifyResult {
+    /// `eachEvent` sees every event whose hash checked out, in chain order, in the same pass
+    /// (`audit verify` folds the per-job states it compares with the table this way).
+    public static func verify(
+        databasePath: String, key: AuditKey, headPath: String, eachEvent: ((AuditEvent) -> Void)? = nil
+    ) throws -> VerifyResult {
         let reader = try SQLiteAuditReader(path: databasePath)
         let head: AuditHead?
         switch AuditHead.read(from: headPath, key: key) {
@@ -46,9 +50,17 @@ public enum AuditVerifier {
                 problem: "audit.head is not signed by this audit key (edited by hand, or the key was replaced)")
         }
         var chain = Chain(key: key, headCount: head?.count)
-        // A check of each event beyond the chain goes here, after `chain.check` (a row whose
-        // hash fails has content nobody wrote): `{ chain.check($0) && other.check($0) }`.
-        try reader.forEachStoredRow { chain.check($0) }
+        // Events are lent on only after `chain.check`: a row whose hash fails has content
+        // nobody wrote.
+        if let eachEvent {
+            try reader.forEachStoredRow { row in
+                guard chain.check(row) else { return false }
+                eachEvent(row.event)
+                return true
+            }
+        } else {
+            try reader.forEachStoredRow { chain.check($0) }
+        }
         return chain.result ?? finish(chain, head: head)
     }
 

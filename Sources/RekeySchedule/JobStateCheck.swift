@@ -29,13 +29,33 @@ public enum JobStateCheck {
 
     /// Compares `reader`'s table with the fold of every event it holds.
     public static func check(_ reader: SQLiteAuditReader) async throws -> Result {
-        guard let states = try await reader.jobStates(version: JobHistoryProjection.version) else {
-            return .noCurrentTable
-        }
         var folded: [String: JobHistory] = [:]
         try reader.forEachEvent { event in
             if let job = event.job { folded[job, default: JobHistory()].apply(event) }
             return true
+        }
+        return try await compare(reader, with: folded)
+    }
+
+    /// `audit verify` in one pass over the log: the chain, and the fold of its events for
+    /// the table check (nil when the chain itself fails). `rebuild` runs between the two
+    /// (`--rebuild-state`), after a chain that verified.
+    public static func verify(
+        databasePath: String, key: AuditKey, headPath: String, rebuild: () throws -> Void = {}
+    ) async throws -> (chain: VerifyResult, table: Result?) {
+        var folded: [String: JobHistory] = [:]
+        let chain = try AuditVerifier.verify(databasePath: databasePath, key: key, headPath: headPath) { event in
+            if let job = event.job { folded[job, default: JobHistory()].apply(event) }
+        }
+        guard chain.isOK else { return (chain, nil) }
+        try rebuild()
+        return (chain, try await compare(SQLiteAuditReader(path: databasePath), with: folded))
+    }
+
+    /// The stored table against `folded`, the fold of the whole chain.
+    static func compare(_ reader: SQLiteAuditReader, with folded: [String: JobHistory]) async throws -> Result {
+        guard let states = try await reader.jobStates(version: JobHistoryProjection.version) else {
+            return .noCurrentTable
         }
         var differing: [String] = []
         for job in Set(states.keys).union(folded.keys).sorted() {

@@ -118,20 +118,20 @@ struct AuditVerifyCommand: AsyncParsableCommand {
             throw ExitCode(ExitStatus.jobFailed.rawValue)
         }
         let key = try AuditKey.load(path: state.auditKey)
-        let result = try AuditVerifier.verify(
-            databasePath: workspace.paths.database, key: key, headPath: state.auditHead)
-        guard result.isOK else {
-            Console.error(result.description)
-            throw ExitCode(ExitStatus.jobFailed.rawValue)
-        }
-        Console.out(result.description)
-        if rebuildState {
+        let (result, checked) = try await JobStateCheck.verify(
+            databasePath: workspace.paths.database, key: key, headPath: state.auditHead
+        ) { [rebuildState] in
+            guard rebuildState else { return }
             try SQLiteAuditLog(
                 path: workspace.paths.database, key: key, headPath: state.auditHead,
                 projection: JobHistoryProjection()
             ).rebuildProjection()
         }
-        let table = try await JobStateCheck.check(SQLiteAuditReader(path: workspace.paths.database))
+        guard result.isOK, let table = checked else {
+            Console.error(result.description)
+            throw ExitCode(ExitStatus.jobFailed.rawValue)
+        }
+        Console.out(result.description)
         if case .differs = table {
             Console.error(table.description)
             throw ExitCode(ExitStatus.jobFailed.rawValue)

@@ -222,6 +222,33 @@ import Testing
         #expect(try await JobStateCheck.check(SQLiteAuditReader(path: f.db)) == .matches(jobs: 7))
     }
 
+    @Test func verifyChecksTheChainAndTheStateTableInOnePass() async throws {
+        let f = try Fixture()
+        defer { f.dir.remove() }
+        let store = try SQLiteAuditLog(path: f.db, key: f.key, headPath: f.head, projection: JobHistoryProjection())
+        try await Self.appendRandomEvents(to: store)
+        var (chain, table) = try await JobStateCheck.verify(databasePath: f.db, key: f.key, headPath: f.head)
+        #expect(chain.isOK)
+        #expect(table == .matches(jobs: 7))
+
+        _ = try f.sqlite("UPDATE job_state SET state = X'00' WHERE job = (SELECT min(job) FROM job_state)")
+        (chain, table) = try await JobStateCheck.verify(databasePath: f.db, key: f.key, headPath: f.head)
+        guard case .differs(let jobs)? = table else {
+            Issue.record("an unreadable state row went unnoticed: \(String(describing: table))")
+            return
+        }
+        #expect(jobs.count == 1)
+        (chain, table) = try await JobStateCheck.verify(databasePath: f.db, key: f.key, headPath: f.head) {
+            try store.rebuildProjection()
+        }
+        #expect(table == .matches(jobs: 7))
+
+        _ = try f.sqlite("DROP TRIGGER events_no_update; UPDATE events SET message = 'edited' WHERE seq = 5")
+        (chain, table) = try await JobStateCheck.verify(databasePath: f.db, key: f.key, headPath: f.head)
+        #expect(!chain.isOK)
+        #expect(table == nil)
+    }
+
     @Test func theReportsFailureCountReadsOnlyFailureRowsThroughItsIndex() async throws {
         let f = try Fixture()
         defer { f.dir.remove() }
