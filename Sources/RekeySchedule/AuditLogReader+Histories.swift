@@ -17,11 +17,8 @@ extension AuditLogReader {
     /// Every job's history folded from the chain itself, never the state table: what
     /// recovery decides from (what a spool entry is, whether an intent is open).
     public func historiesFromChain() async throws -> [String: JobHistory] {
-        var histories: [String: JobHistory] = [:]
-        try await forEachHistoryEvent { event in
-            guard let job = event.job else { return }
-            histories[job, default: JobHistory()].apply(event)
-        }
-        return histories
+        var histories = JobHistory.Histories()
+        try await forEachHistoryEvent { histories.apply($0) }
+        return histories.byJob
     }
 }

@@ -152,11 +152,22 @@ public struct JobHistory: Sendable, Hashable, Codable {
     }
 
     public static func fold(_ events: some Sequence<AuditEvent>) -> [String: JobHistory] {
-        var histories: [String: JobHistory] = [:]
-        for event in events {
-            guard let job = event.job else { continue }
-            histories[job, default: JobHistory()].apply(event)
+        var histories = Histories()
+        for event in events { histories.apply(event) }
+        return histories.byJob
+    }
+
+    /// Every job's history, folded one event at a time (in chain order) from a stream no
+    /// one holds whole: recovery's read of the chain, the state table's rebuild, verify.
+    public struct Histories: Sendable {
+        public private(set) var byJob: [String: JobHistory] = [:]
+
+        public init() {}
+
+        /// Folds `event` into its job's history; events of no job change none.
+        public mutating func apply(_ event: AuditEvent) {
+            guard let job = event.job else { return }
+            byJob[job, default: JobHistory()].apply(event)
         }
-        return histories
     }
 }

@@ -20,12 +20,9 @@ public struct JobHistoryProjection: AuditProjection {
     }
 
     public func rebuild(_ forEachEvent: ((AuditEvent) -> Void) throws -> Void) throws -> [String: Data] {
-        var histories: [String: JobHistory] = [:]
-        try forEachEvent { event in
-            guard let job = event.job else { return }
-            histories[job, default: JobHistory()].apply(event)
-        }
-        return try histories.mapValues(Self.encode)
+        var histories = JobHistory.Histories()
+        try forEachEvent { histories.apply($0) }
+        return try histories.byJob.mapValues(Self.encode)
     }
 
     static func encode(_ history: JobHistory) throws -> Data {

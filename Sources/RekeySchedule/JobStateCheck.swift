@@ -29,12 +29,12 @@ public enum JobStateCheck {
 
     /// Compares `reader`'s table with the fold of every event it holds.
     public static func check(_ reader: SQLiteAuditReader) async throws -> Result {
-        var folded: [String: JobHistory] = [:]
+        var folded = JobHistory.Histories()
         try reader.forEachEvent { event in
-            if let job = event.job { folded[job, default: JobHistory()].apply(event) }
+            folded.apply(event)
             return true
         }
-        return try await compare(reader, with: folded)
+        return try await compare(reader, with: folded.byJob)
     }
 
     /// `audit verify` in one pass over the log: the chain, and the fold of its events for
@@ -43,13 +43,13 @@ public enum JobStateCheck {
     public static func verify(
         databasePath: String, key: AuditKey, headPath: String, rebuild: () throws -> Void = {}
     ) async throws -> (chain: VerifyResult, table: Result?) {
-        var folded: [String: JobHistory] = [:]
+        var folded = JobHistory.Histories()
         let chain = try AuditVerifier.verify(databasePath: databasePath, key: key, headPath: headPath) { event in
-            if let job = event.job { folded[job, default: JobHistory()].apply(event) }
+            folded.apply(event)
         }
         guard chain.isOK else { return (chain, nil) }
         try rebuild()
-        return (chain, try await compare(SQLiteAuditReader(path: databasePath), with: folded))
+        return (chain, try await compare(SQLiteAuditReader(path: databasePath), with: folded.byJob))
     }
 
     /// The stored table against `folded`, the fold of the whole chain.

@@ -28,16 +28,11 @@ struct JobJournal: Sendable {
         return event
     }
 
-    /// Appends; a row that cannot be written is logged. Returns whether it was written.
+    /// Appends one row (`commit` of one); a row that cannot be written is logged. Returns
+    /// whether it was written.
     @discardableResult
     private func append(_ event: AuditEvent) async -> Bool {
-        do {
-            try await audit.append(event)
-            return true
-        } catch {
-            log("audit append failed for job '\(job.name)' (\(event.step.rawValue)): \(error)")
-            return false
-        }
+        await commit([event])
     }
 
     /// The write-ahead row before a vendor call. Without it no call may start.

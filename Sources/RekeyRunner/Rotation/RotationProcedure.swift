@@ -31,7 +31,7 @@ struct RotationProcedure: Sendable {
                 message: message)
         }
         func stopped(_ reason: RotationReason, attempts: Int = 0) async -> JobOutcome {
-            await record(reason)
+            await journal.record(reason)
             return outcome(reason.outcome, attempts: attempts, reason.description).because(reason)
         }
 
@@ -119,10 +119,5 @@ struct RotationProcedure: Sendable {
         let failure = await HookStage(environment: environment, journal: journal).run(scrubbing: secrets, rows: &rows)
         await journal.commit(rows)
         return failure
-    }
-
-    /// Records why the job stopped.
-    func record(_ reason: RotationReason) async {
-        await journal.record(reason)
     }
 }
