@@ -118,6 +118,13 @@ public final class VendorHTTPClient: HTTPTransport {
         return .server(host: host, port: url.port ?? 3128)
     }
 
+    /// A client dropped without `shutdown()` (a caller that threw first) is shut down in
+    /// the background: AsyncHTTPClient keeps itself alive until that completes, and a debug
+    /// build would otherwise stop the whole process in its deinit.
+    deinit {
+        lazyClient.withLock { $0 }?.shutdown { _ in }
+    }
+
     public func shutdown() async {
         let started = lazyClient.withLock { client in
             defer { client = nil }

@@ -75,6 +75,16 @@ import Testing
         }
     }
 
+    /// A caller that throws before `shutdown()` (a test's `try`, a cancelled run) drops a
+    /// client that has connected: that must never stop the process.
+    @Test func aClientDroppedWithoutShutdownAfterAFailedSendDoesNotStopTheProcess() async throws {
+        let client = VendorHTTPClient(environment: [:])
+        let request = VendorRequest(method: "GET", url: URL(string: "http://127.0.0.1:1/a")!, headers: [])
+        await #expect(throws: TransportError.self) {
+            _ = try await client.send(request, timeout: .seconds(1))
+        }
+    }
+
     @Test func plainHTTPToARemoteHostIsRefusedBeforeConnecting() async throws {
         let client = VendorHTTPClient(environment: [:])
         let request = VendorRequest(
