@@ -155,7 +155,7 @@ public enum JobLoader {
                 sources[reference.description] = sources[reference.description] ?? job
             }
             for sink in job.sinks {
-                let file = ResolvedPath.resolve(sink.path)
+                let file = sink.kind.isRemote ? sink.path : ResolvedPath.resolve(sink.path)
                 let clash = files[file]?.first { other, otherSink in
                     other.location != job.location && sharesTarget(sink, otherSink)
                 }
