@@ -21,10 +21,10 @@ public final class LocalStoreServer: @unchecked Sendable {
     public let url: URL
     public let port: Int
 
-    init(process: Process, port: Int) {
+    init(process: Process, port: Int, scheme: String = "http") {
         self.process = process
         self.port = port
-        self.url = URL(string: "http://127.0.0.1:\(port)")!
+        self.url = URL(string: "\(scheme)://127.0.0.1:\(port)")!
     }
 
     public func stop() {
@@ -60,10 +60,11 @@ public final class LocalStoreServer: @unchecked Sendable {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    /// Starts `program` with `arguments(port)` and waits until `readyPath` answers 200.
+    /// Starts `program` with `arguments(port)` and waits until `readyPath` answers 200 (or,
+    /// with `ready`, until that says so).
     static func start(
         program: String, arguments: (Int) -> [String], readyPath: String, port: Int? = nil,
-        environment: [String: String] = [:]
+        environment: [String: String] = [:], ready: ((LocalStoreServer) -> Bool)? = nil
     ) throws -> LocalStoreServer {
         guard let path = executable(program) else { throw CocoaError(.fileNoSuchFile) }
         let port = port ?? freePort()
@@ -87,7 +88,8 @@ public final class LocalStoreServer: @unchecked Sendable {
         ServerRegistry.shared.add(process)
         let deadline = Date() + 60
         while Date() < deadline {
-            if server.answers(readyPath) { return server }
+            if let ready, ready(server) { return server }
+            if ready == nil, server.answers(readyPath) { return server }
             guard process.isRunning else { break }
             usleep(100_000)
         }
@@ -119,6 +121,39 @@ public final class LocalStoreServer: @unchecked Sendable {
                     "-dev-no-store-token",
                 ]
             }, readyPath: "/v1/sys/health", port: port)
+    }
+
+    /// A new OpenBao dev server over TLS: its generated CA is `certificateDirectory/vault-ca.pem`.
+    public static func startOpenBaoTLS(certificateDirectory: String) throws -> LocalStoreServer {
+        let server = try start(
+            program: "bao",
+            arguments: {
+                [
+                    "server", "-dev", "-dev-tls", "-dev-tls-cert-dir=\(certificateDirectory)",
+                    "-dev-root-token-id=\(openBaoRootToken)", "-dev-listen-address=127.0.0.1:\($0)",
+                    "-dev-no-store-token",
+                ]
+            }, readyPath: "",
+            ready: { server in
+                FileManager.default.fileExists(atPath: certificateDirectory + "/vault-ca.pem")
+                    && server.acceptsConnections
+            })
+        return LocalStoreServer(process: server.process, port: server.port, scheme: "https")
+    }
+
+    /// Whether a TCP connection to the port succeeds now.
+    public var acceptsConnections: Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        } == 0
     }
 
     /// A new moto server (every AWS service, in memory). `checkingCredentials`: requests

@@ -188,3 +188,39 @@ final class Counter: @unchecked Sendable {
     func increment() { lock.withLock { count += 1 } }
     var value: Int { lock.withLock { count } }
 }
+
+/// Vault over TLS: the certificate is verified, against the sink's `ca_file` when it has one.
+@Suite struct VaultTLSTests {
+    @Test func theCAFileIsTrustedAndNothingElseIs() async throws {
+        guard LocalStoreServer.openBao != nil else { return }
+        let dir = try TemporaryDirectory()
+        let server = try LocalStoreServer.startOpenBaoTLS(certificateDirectory: dir.path)
+        defer {
+            server.stop()
+            dir.remove()
+        }
+        #expect(server.url.scheme == "https")
+        func sink(caFile: String?) -> SinkSpec {
+            SinkSpec(
+                id: "vault",
+                remote: .vaultKV(
+                    VaultKVSinkSpec(
+                        address: server.url, mount: "secret", path: "tls", field: "api_key", token: .env("VAULT_TOKEN"),
+                        caFile: caFile)), location: VaultKVSinkTests.here)
+        }
+        let writer = VaultKVSinkTests.writer()
+        let trusted = sink(caFile: dir.file("vault-ca.pem"))
+        #expect(await writer.problems(for: [trusted]).isEmpty)
+        try await writer.write(Secret("over-tls"), to: trusted)
+        #expect(try await writer.read(trusted).revealed == "over-tls")
+        // The system's roots do not know the dev CA: no answer is taken from that server.
+        let problems = await writer.problems(for: [sink(caFile: nil)])
+        guard case .remote(let failure)? = problems.first?.error else {
+            Issue.record("expected a remote failure, got \(problems)")
+            return
+        }
+        #expect(failure.kind == .unreachable, "\(failure)")
+        #expect(failure.description.contains("TLS"), "\(failure)")
+        await writer.shutdown()
+    }
+}
