@@ -54,7 +54,12 @@ extension JobDecoder {
         let field = reader.string(map, "field", required: true, context: context)
         var token: CredentialReference?
         if let node = map["token"] {
-            if node.entries?.first?.key == "sink" {
+            if node.entries == nil {
+                // Never echo the value: it is probably a real token.
+                reader.error(
+                    node, "'token' must be a reference, never the token itself",
+                    hint: "write {env: VAULT_TOKEN} or {file: PATH}")
+            } else if node.entries?.first?.key == "sink" {
                 reader.error(
                     node, "a Vault token cannot come from a sink", hint: "write {env: VAULT_TOKEN} or {file: PATH}")
             } else {

@@ -79,7 +79,8 @@ import Testing
         let inline = try Self.errors(
             Self.job(sink: Self.vault.replacingOccurrences(of: "{env: VAULT_TOKEN}", with: "hvs.s3cret")))
         #expect(inline.count == 1)
-        #expect(inline.first?.message.contains("inline secret") == true)
+        #expect(inline.first?.message.contains("never the token itself") == true)
+        #expect(inline.first?.hint?.contains("{sink:") == false)
         #expect(inline.first?.message.contains("hvs.s3cret") == false)
         let fromSink = try Self.errors(
             Self.job(sink: Self.vault.replacingOccurrences(of: "{env: VAULT_TOKEN}", with: "{sink: store}")))
