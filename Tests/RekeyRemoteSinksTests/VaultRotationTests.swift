@@ -139,4 +139,56 @@ import Testing
         #expect(f.vendor.regenerateCount == 0)
         await environment.close()
     }
+
+    @Test func aStoreThatDoesNotAnswerOnceIsRetriedWithTheJobsPolicyInTheSameRun() async throws {
+        guard let server = LocalStoreServer.openBao else { return }
+        let f = try RunnerFixture()
+        defer { f.dir.remove() }
+        let path = uniquePath("retry")
+        try VaultAdmin(server: server).put(path, ["api_key": RunnerFixture.initialKey])
+        var environment = try f.environment(processEnvironment: ["VAULT_TOKEN": LocalStoreServer.openBaoRootToken])
+        let writes = Counter()
+        environment.sinks = FaultingSinks(inner: environment.sinks) { sink in
+            writes.increment()
+            guard writes.value == 1 else { return nil }
+            return .remote(
+                RemoteSinkFailure(
+                    store: sink.path, kind: .unreachable, detail: "no answer (timed out)", isTransient: true))
+        }
+        let summary = try await f.run([Self.job(server, path: path)], environment: environment) { $0.force = true }
+        #expect(summary.outcomes.first?.kind == .rotated, "\(summary.outcomes)")
+        #expect(writes.value == 2)
+        #expect(f.clock.sleeps.count == 1)
+        #expect(try VaultAdmin(server: server).get(path).fields["api_key"] as? String == f.vendor.validKey)
+        await environment.close()
+    }
+
+    /// Writes another value than it is given: the read-back must catch it.
+    struct TamperingSinks: SinkWriter {
+        let inner: any SinkWriter
+
+        func problems(for sinks: [SinkSpec]) async -> [SinkProblem] { await inner.problems(for: sinks) }
+        func write(_ secret: Secret, to sink: SinkSpec) async throws(SinkError) {
+            try await inner.write(Secret("tampered-value"), to: sink)
+        }
+        func deliver(_ spooled: SpooledSecret, to sink: SinkSpec) async throws(SinkError) {
+            try await inner.write(Secret("tampered-value"), to: sink)
+        }
+        func read(_ sink: SinkSpec) async throws(SinkError) -> Secret { try await inner.read(sink) }
+    }
+
+    @Test func aValueThatDoesNotReadBackAsWrittenKeepsTheSpool() async throws {
+        guard let server = LocalStoreServer.openBao else { return }
+        let f = try RunnerFixture()
+        defer { f.dir.remove() }
+        let path = uniquePath("read-back")
+        try VaultAdmin(server: server).put(path, ["api_key": RunnerFixture.initialKey])
+        var environment = try f.environment(processEnvironment: ["VAULT_TOKEN": LocalStoreServer.openBaoRootToken])
+        environment.sinks = TamperingSinks(inner: environment.sinks)
+        let summary = try await f.run([Self.job(server, path: path)], environment: environment) { $0.force = true }
+        #expect(summary.outcomes.first?.kind == .failed, "\(summary.outcomes)")
+        #expect(summary.outcomes.first?.message?.contains("read back after the write") == true)
+        #expect(try environment.spool.all().entries.first?.secret.revealed == f.vendor.validKey)
+        await environment.close()
+    }
 }
