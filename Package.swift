@@ -5,7 +5,8 @@
 //
 //   RekeyModel ─┬─ RekeyJobFiles ── RekeyConfig
 //               ├─ RekeyDelivery ─┬─ RekeyAudit ── RekeySchedule
-//               │                 └─ RekeyEffects
+//               │                 ├─ RekeyEffects
+//               │                 └─ RekeyRemoteSinks (Vault KV, AWS Secrets Manager, SigV4)
 //               └─ RekeyVendor
 //   (Delivery owns the durable file writer; the audit head and the state directory use it.)
 //   RekeyRunner (rotation, recovery, the run) uses all of the above;
@@ -72,6 +73,16 @@ let package = Package(
         ),
         // Sinks, their preflight, and the spool.
         .target(name: "RekeyDelivery", dependencies: ["RekeyModel"]),
+        // Sinks over the network: Vault/OpenBao KV v2, AWS Secrets Manager (SigV4, AWS
+        // credentials), and the writer that routes each sink to its store.
+        .target(
+            name: "RekeyRemoteSinks",
+            dependencies: [
+                "RekeyModel", "RekeyDelivery",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // prctl and friends, which Swift cannot call (variadic C).
         .target(name: "CRekeySystem"),
         // Hooks, locks, the state directory, stop signals, process hardening.
@@ -89,7 +100,7 @@ let package = Package(
             name: "RekeyRunner",
             dependencies: [
                 "RekeyModel", "RekeyJobFiles", "RekeyConfig", "RekeyAudit", "RekeySchedule",
-                "RekeyVendor", "RekeyDelivery", "RekeyEffects",
+                "RekeyVendor", "RekeyDelivery", "RekeyRemoteSinks", "RekeyEffects",
             ]
         ),
         // What operators read: plan, audit report, event listing, Prometheus, run summaries.
@@ -128,9 +139,16 @@ let package = Package(
         .testTarget(name: "RekeyScheduleTests", dependencies: ["RekeySchedule", "RekeyTestSupport"]),
         .testTarget(name: "RekeyVendorTests", dependencies: ["RekeyVendor", "RekeyTestSupport", "RekeySandbox"]),
         .testTarget(name: "RekeyDeliveryTests", dependencies: ["RekeyDelivery", "RekeyTestSupport"]),
+        .testTarget(
+            name: "RekeyRemoteSinksTests",
+            dependencies: [
+                "RekeyRemoteSinks", "RekeyRunner", "RekeyTestSupport", "RekeyModel", "RekeyDelivery", "RekeyAudit",
+                "RekeyVendor",
+            ]),
         .testTarget(name: "RekeyEffectsTests", dependencies: ["RekeyEffects", "RekeyTestSupport"]),
         .testTarget(
-            name: "RekeyRunnerTests", dependencies: ["RekeyRunner", "RekeyReporting", "RekeyTestSupport", "RekeySandbox"]),
+            name: "RekeyRunnerTests",
+            dependencies: ["RekeyRunner", "RekeyReporting", "RekeyTestSupport", "RekeySandbox"]),
         .testTarget(name: "RekeyReportingTests", dependencies: ["RekeyReporting", "RekeyTestSupport"]),
         .testTarget(name: "RekeySandboxTests", dependencies: ["RekeySandbox", "RekeyTestSupport"]),
         .testTarget(name: "rekeyTests", dependencies: ["RekeyTestSupport"]),

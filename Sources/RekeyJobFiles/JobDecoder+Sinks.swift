@@ -32,7 +32,7 @@ extension JobDecoder {
     }
 
     private mutating func decodeSink(_ node: YAMLNode) -> SinkSpec? {
-        guard let map = reader.mapping(node, named: "a sink", allowed: Self.sinkKeys) else { return nil }
+        guard let map = reader.mapping(node, named: "a sink", allowed: Self.allSinkKeys) else { return nil }
         let before = reader.diagnostics.errorCount
         let id = reader.string(map, "id", required: true, context: "a sink")
         let kindText = reader.string(map, "kind", required: true, context: "a sink")
@@ -46,6 +46,8 @@ extension JobDecoder {
                     hint: Suggestion.hint(for: kindText, in: kinds) ?? "one of \(kinds.joined(separator: ", "))")
             }
         }
+        if let kind, kind.isRemote { return decodeRemoteSink(map, id: id, kind: kind) }
+        if let kind { refuseKeys(of: map, notIn: Self.localSinkKeys, kind: kind) }
         let path = reader.string(map, "path", required: true, context: "a sink")
         let key = reader.string(map, "key", required: false, context: "a sink")
         switch kind {
@@ -59,7 +61,7 @@ extension JobDecoder {
             }
         case .file?:
             if let keyNode = map["key"] { reader.error(keyNode, "'key' is only for env-file sinks") }
-        case nil:
+        case nil, .vaultKV?, .awsSecretsManager?:
             break
         }
         let mode = decodeMode(map)

@@ -166,7 +166,7 @@ public enum JobLoader {
                 sources[reference.description] = sources[reference.description] ?? index
             }
             for (sinkIndex, sink) in job.sinks.enumerated() {
-                let file = ResolvedPath.resolve(sink.path)
+                let file = sink.kind.isRemote ? sink.path : ResolvedPath.resolve(sink.path)
                 let clash = files[file]?.first { claim in
                     jobs[claim.job].location != job.location && sharesTarget(sink, jobs[claim.job].sinks[claim.sink])
                 }

@@ -244,6 +244,8 @@ public struct SinkSpec: Sendable, Hashable {
     public enum Kind: String, Sendable, Hashable, CaseIterable {
         case file
         case envFile = "env-file"
+        case vaultKV = "vault-kv"
+        case awsSecretsManager = "aws-secretsmanager"
     }
 
     public var id: String
@@ -259,6 +261,8 @@ public struct SinkSpec: Sendable, Hashable {
     /// file sinks: end the file with a newline after the secret.
     public var trailingNewline: Bool
     public var location: SourceLocation
+    /// Where a remote sink (`vault-kv`, `aws-secretsmanager`) writes; nil for local files.
+    public var remote: RemoteSinkSpec?
 
     public init(
         id: String, kind: Kind, path: String, key: String? = nil, mode: UInt16? = nil, owner: String? = nil,

@@ -12,6 +12,8 @@ public struct PlanEntry: Sendable, Hashable, Codable {
     public var tenant: String
     public var env: String
     public var provider: String
+    /// Where the job delivers: `id (kind)` per sink, e.g. `app (env-file)`, `vault (vault-kv)`.
+    public var sinks: [String]
     public var due: Bool
     public var hooksOnly: Bool
     public var reason: String
@@ -58,7 +60,8 @@ public enum Plan {
             let warning = ShortLifetimeWarning.check(
                 job: job, lifetime: history.lifetime ?? job.statedLifetime, interval: interval)
             return PlanEntry(
-                job: job.name, tenant: job.tenant, env: job.env, provider: job.kind.rawValue, due: decision.isDue,
+                job: job.name, tenant: job.tenant, env: job.env, provider: job.kind.rawValue,
+                sinks: job.sinks.map { "\($0.id) (\($0.kind.rawValue))" }, due: decision.isDue,
                 hooksOnly: decision.hooksOnly, reason: decision.explanation, nextDue: decision.nextDue,
                 overdue: decision.isOverdue, state: JobState.derive(history: history, decision: decision),
                 lastSuccess: history.currentSince, expiry: history.expiry, warning: warning?.description)
@@ -67,7 +70,7 @@ public enum Plan {
 
     public static func table(_ entries: [PlanEntry], now: Date) -> String {
         var table = TextTable(
-            header: ["JOB", "TENANT", "ENV", "PROVIDER", "DUE", "STATE", "NEXT DUE", "EXPIRES", "WHY"])
+            header: ["JOB", "TENANT", "ENV", "PROVIDER", "SINKS", "DUE", "STATE", "NEXT DUE", "EXPIRES", "WHY"])
         for entry in entries {
             let next: String
             if let nextDue = entry.nextDue {
@@ -77,7 +80,7 @@ public enum Plan {
                 next = "-"
             }
             table.append([
-                entry.job, entry.tenant, entry.env, entry.provider,
+                entry.job, entry.tenant, entry.env, entry.provider, entry.sinks.joined(separator: ", "),
                 entry.due ? (entry.hooksOnly ? "hooks" : "yes") : "no",
                 entry.overdue ? "overdue" : entry.state.rawValue, next,
                 entry.expiry.map(Timestamps.iso8601) ?? "-", entry.reason,

@@ -80,6 +80,15 @@ public struct CrashingSinks: SinkWriter {
         }
         try await inner.write(secret, to: sink)
     }
+
+    public func deliver(_ spooled: SpooledSecret, to sink: SinkSpec) async throws(SinkError) {
+        guard (try? crash.effect("sink:\(sink.id)")) != nil else {
+            throw .io(path: sink.path, step: .write, errno: 0)
+        }
+        try await inner.deliver(spooled, to: sink)
+    }
+
+    public func read(_ sink: SinkSpec) async throws(SinkError) -> Secret { try await inner.read(sink) }
 }
 
 public struct CrashingHooks: HookExecutor {
@@ -114,6 +123,13 @@ public struct FaultingSinks: SinkWriter {
         if let error = fault(sink) { throw error }
         try await inner.write(secret, to: sink)
     }
+
+    public func deliver(_ spooled: SpooledSecret, to sink: SinkSpec) async throws(SinkError) {
+        if let error = fault(sink) { throw error }
+        try await inner.deliver(spooled, to: sink)
+    }
+
+    public func read(_ sink: SinkSpec) async throws(SinkError) -> Secret { try await inner.read(sink) }
 }
 
 /// Fails every spool write (a state directory whose disk filled up after preflight).

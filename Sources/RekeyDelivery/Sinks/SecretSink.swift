@@ -12,11 +12,19 @@ public protocol SecretSink: Sendable {
 }
 
 extension SinkSpec {
-    /// The sink for this spec. Throws only for an env-file sink without a valid key.
+    /// The sink for this spec. Throws for an env-file sink without a valid key, and for a
+    /// remote sink (written by `RemoteSinkWriter`, not here).
     public func makeSink(writer: DurableFileWriter = DurableFileWriter()) throws(SinkError) -> any SecretSink {
         switch kind {
         case .file: FileSink(spec: self, writer: writer)
         case .envFile: try EnvFileSink(spec: self, writer: writer)
+        case .vaultKV, .awsSecretsManager:
+            throw .remote(
+                RemoteSinkFailure(
+                    store: path, kind: .configuration,
+                    detail:
+                        "a \(kind.rawValue) sink is written over the network, and this writer handles local files only")
+            )
         }
     }
 }

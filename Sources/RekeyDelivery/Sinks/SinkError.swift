@@ -51,12 +51,15 @@ public enum SinkError: Error, Sendable, Hashable {
     case insideStateDirectory(path: String, resolved: String, stateDirectory: String)
     /// The sink is the same file (and key) as another sink of this run.
     case sameFileAsAnotherSink(path: String, other: String)
+    /// A remote sink (Vault KV, AWS Secrets Manager) failed.
+    case remote(RemoteSinkFailure)
 
     /// True when retrying the write cannot succeed because of the value itself: the runner
     /// reports the job `needs-recovery` and keeps the spool. Other errors roll forward
     /// (`rekey recover` retries them once the cause is fixed).
     public var needsRecovery: Bool {
         if case .valueNotRepresentable = self { return true }
+        if case .remote(let failure) = self, failure.kind == .unusableContent { return true }
         return false
     }
 
@@ -123,6 +126,8 @@ extension SinkError: CustomStringConvertible, LocalizedError {
             "\(path)\(resolved == path ? "" : " (really \(resolved))") is inside rekey's state directory \(stateDirectory), where it would overwrite rekey's own files (audit key, spool). Point the sink at a file outside \(stateDirectory)."
         case .sameFileAsAnotherSink(let path, let other):
             "\(path) is the same file as \(other) (found by device and inode): one would overwrite the other's key. Give each sink its own file (or, for env-file sinks, its own key)."
+        case .remote(let failure):
+            failure.description
         }
     }
 

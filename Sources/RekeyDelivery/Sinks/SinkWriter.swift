@@ -9,6 +9,22 @@ public protocol SinkWriter: Sendable {
     func problems(for sinks: [SinkSpec]) async -> [SinkProblem]
     /// Writes `secret` to `sink`, atomically and durably.
     func write(_ secret: Secret, to sink: SinkSpec) async throws(SinkError)
+    /// Writes a spooled secret: remote sinks derive their idempotency token from its job,
+    /// fingerprint and issue time. Defaults to `write(_:to:)`.
+    func deliver(_ spooled: SpooledSecret, to sink: SinkSpec) async throws(SinkError)
+    /// What the sink holds now (`{sink: ID}` credentials, the read-back after a remote write).
+    /// Defaults to reading the local file.
+    func read(_ sink: SinkSpec) async throws(SinkError) -> Secret
+}
+
+extension SinkWriter {
+    public func deliver(_ spooled: SpooledSecret, to sink: SinkSpec) async throws(SinkError) {
+        try await write(spooled.secret, to: sink)
+    }
+
+    public func read(_ sink: SinkSpec) async throws(SinkError) -> Secret {
+        try await BlockingIO.run { () throws(SinkError) in try sink.makeSink().read() }
+    }
 }
 
 public struct LocalSinkWriter: SinkWriter {

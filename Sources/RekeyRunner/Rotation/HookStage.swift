@@ -14,7 +14,7 @@ struct HookStage: Sendable {
     /// `rows` gets one `hook` row per hook run (the caller commits them).
     func run(scrubbing secrets: [Secret], rows: inout [AuditEvent]) async -> RotationReason? {
         let job = journal.job
-        let known = secrets + ((try? environment.credentials.resolve(job)).map { Array($0.values) } ?? [])
+        let known = secrets + ((try? await environment.credentials.resolve(job)).map { Array($0.values) } ?? [])
         for (index, hook) in job.hooks.enumerated() {
             let result = await environment.hooks.run(hook, job: job, extraEnvironment: [:], scrubbing: known)
             let output = result.output.isEmpty ? "" : "\noutput (last 4 KiB, secrets scrubbed):\n" + result.output

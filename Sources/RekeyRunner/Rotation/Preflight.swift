@@ -17,7 +17,7 @@ struct Preflight: Sendable {
             if let problem = environment.hooks.problem(hook) { problems.append(.hook(problem)) }
         }
         do {
-            let credentials = try environment.credentials.resolve(job)
+            let credentials = try await environment.credentials.resolve(job)
             return problems.isEmpty ? .success(credentials) : .failure(.preflight(problems))
         } catch {
             return .failure(.preflight(problems + [.credential(error)]))

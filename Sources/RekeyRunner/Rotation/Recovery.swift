@@ -142,7 +142,7 @@ public struct Recovery: Sendable {
         }
         let probe: ProbeResult
         do {
-            let credentials = try environment.credentials.resolve(job)
+            let credentials = try await environment.credentials.resolve(job)
             guard let current = credentials[job.kind.credentialKeys[0]] else { return nil }
             probe = await provider.probe(current, timeout: job.policy.retry.timeout)
         } catch {

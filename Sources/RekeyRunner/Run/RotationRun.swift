@@ -138,7 +138,7 @@ public struct RotationRun: Sendable {
         ]
         let journal = JobJournal(environment: environment, run: run, job: job)
         for hook in job.onFailure + environment.globalOnFailure {
-            let credentials = (try? environment.credentials.resolve(job)).map { Array($0.values) } ?? []
+            let credentials = (try? await environment.credentials.resolve(job)).map { Array($0.values) } ?? []
             let result = await environment.hooks.run(hook, job: job, extraEnvironment: extra, scrubbing: credentials)
             await journal.failureHook("on_failure hook \(hook.argv[0]): \(result.summary)")
         }

@@ -9,6 +9,7 @@ import RekeyConfig
 import RekeyDelivery
 import RekeyEffects
 import RekeyModel
+import RekeyRemoteSinks
 import RekeySchedule
 import RekeyVendor
 
@@ -64,13 +65,20 @@ extension RunEnvironment {
             config.rateLimits.isEmpty
             ? http
             : RateLimitedTransport(inner: http, limiter: HostRateLimiter(perMinute: config.rateLimits, clock: clock))
+        // File sinks locally; vault-kv and aws-secretsmanager sinks over HTTP.
+        let sinks = RemoteSinkWriter(
+            local: LocalSinkWriter(stateDirectory: state.path), environment: processEnvironment)
         return RunEnvironment(
             clock: clock, random: random, audit: audit, auditKey: key,
             vendors: HTTPProviderSource(transport: transport, clock: clock),
-            credentials: CredentialResolver(environment: processEnvironment),
-            sinks: LocalSinkWriter(stateDirectory: state.path),
+            credentials: SinkReadingCredentials(
+                local: CredentialResolver(environment: processEnvironment), sinks: sinks),
+            sinks: sinks,
             spool: spool, hooks: HookRunner(), leases: leases,
             globalOnFailure: config.onFailure, settleDelay: settleDelay, log: log,
-            close: { await http.shutdown() })
+            close: {
+                await http.shutdown()
+                await sinks.shutdown()
+            })
     }
 }
