@@ -43,7 +43,7 @@ extension JobDecoder {
         return references
     }
 
-    private mutating func decodeReference(_ node: YAMLNode, key: String, sinks: [SinkSpec]) -> CredentialReference? {
+    mutating func decodeReference(_ node: YAMLNode, key: String, sinks: [SinkSpec]) -> CredentialReference? {
         let hint = "write {env: VAR}, {file: /path/to/secret} or {sink: SINK_ID}"
         guard let entries = node.entries else {
             if case .scalar = node.kind, node.scalar != nil {
