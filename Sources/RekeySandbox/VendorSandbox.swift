@@ -18,6 +18,11 @@ public struct SandboxOptions: Sendable {
     /// Keys with characters that need quoting (space, $, ", #, =, backtick).
     public var awkwardKeys = false
     public var faults: [FaultPlan] = []
+    /// The described vendor's answer to an issue: any JSON, with `"{{key}}"`, `"{{id}}"` and
+    /// `"{{expires_at}}"` where the new key, its id and its expiry (RFC 3339) go.
+    public var httpAnswer = VendorSandbox.defaultHTTPAnswer
+    /// How many keys the described vendor holds at once (a third is refused with 409).
+    public var httpMaximumKeys = 2
 
     public init() {}
 }
@@ -39,7 +44,9 @@ public final class VendorSandbox: Sendable {
         state.storage.withLock { s in
             s.adminUsers["admin@sandbox.example"] = "sandbox-access-key-1"
             s.composerKeys.insert("sandbox-composer-api-key-1")
+            s.httpClients["sandbox-client"] = "sandbox-client-secret-1"
         }
+        addHTTPKey()
     }
 
     // MARK: Accounts
