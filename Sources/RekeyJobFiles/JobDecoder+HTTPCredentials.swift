@@ -33,13 +33,15 @@ extension JobDecoder {
         return references
     }
 
-    /// A two-key job's overlap must end before the next rotation is due.
-    mutating func checkRevokeOverlap(_ spec: HTTPProviderSpec, policy: Policy, _ map: YAMLNode) {
-        guard let revoke = spec.revoke, let every = policy.every, revoke.after.seconds >= every.seconds,
-            let node = map["provider"]?["revoke"]?["after"]
+    /// A two-key job's overlap must end before the next rotation is due (read from the
+    /// nodes, so it is reported even when another part of the provider is broken).
+    mutating func checkRevokeOverlap(policy: Policy, _ map: YAMLNode) {
+        guard let revokeNode = map["provider"]?["revoke"], let node = revokeNode["after"],
+            let after = reader.durationIfValid(revokeNode, "after"), let every = policy.every,
+            after.seconds >= every.seconds
         else { return }
         reader.error(
-            node, "'after' (\(revoke.after)) must be shorter than 'policy.every' (\(every))",
+            node, "'after' (\(after)) must be shorter than 'policy.every' (\(every))",
             hint: "the previous credential must be revoked before the next rotation issues another")
     }
 }

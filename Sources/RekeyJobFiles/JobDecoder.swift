@@ -62,7 +62,7 @@ package struct JobDecoder {
         let policy = decodePolicy(map, kind: kind)
         let hooks = decodeHooks(map, key: "hooks")
         let onFailure = decodeHooks(map, key: "on_failure")
-        if case .http(let spec)? = provider, let policy { checkRevokeOverlap(spec, policy: policy, map) }
+        if kind == .http, let policy { checkRevokeOverlap(policy: policy, map) }
 
         guard reader.diagnostics.errorCount == before, let name, let tenant, let env, let provider, let policy
         else { return nil }
