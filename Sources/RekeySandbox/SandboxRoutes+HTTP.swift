@@ -40,7 +40,9 @@ extension SandboxRoutes {
 
     func httpRegenerate(_ request: Request) async -> Response {
         let caller = bearer(request)
-        let (id, fault) = await begin(request, .httpIssue)
+        // Logged as the request's account, so a test can tell whose key it rotated.
+        let keyID = state.storage.withLock { s in s.httpKeys.first { $0.key == caller && !caller.isEmpty }?.id }
+        let (id, fault) = await begin(request, .httpIssue, organization: keyID)
         if let early = earlyAnswer(fault, id) { return early }
         let newKey = state.newKey().replacingOccurrences(of: "qp", with: "hk")
         let replaced: SandboxHTTPKey? = state.storage.withLock { s in

@@ -23,6 +23,8 @@ public struct SandboxOptions: Sendable {
     public var httpAnswer = VendorSandbox.defaultHTTPAnswer
     /// How many keys the described vendor holds at once (a third is refused with 409).
     public var httpMaximumKeys = 2
+    /// How many keys the described vendor holds at start (one per job of a fleet test).
+    public var httpKeys = 1
 
     public init() {}
 }
@@ -46,7 +48,7 @@ public final class VendorSandbox: Sendable {
             s.composerKeys.insert("sandbox-composer-api-key-1")
             s.httpClients["sandbox-client"] = "sandbox-client-secret-1"
         }
-        addHTTPKey()
+        for _ in 0..<max(1, options.httpKeys) { addHTTPKey() }
     }
 
     // MARK: Accounts

@@ -46,6 +46,9 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(name: .customLong("http-max-keys"), help: "How many keys the described vendor holds at once.")
     var httpMaxKeys = 2
 
+    @Option(name: .customLong("http-keys"), help: "How many keys the described vendor holds at start.")
+    var httpKeys = 1
+
     @Flag(name: .customLong("awkward-keys"), help: "Issue keys with characters that need quoting.")
     var awkwardKeys = false
 
@@ -64,6 +67,7 @@ struct SandboxCommand: AsyncParsableCommand {
         }
         options.httpAnswer = httpAnswer
         options.httpMaximumKeys = max(1, httpMaxKeys)
+        options.httpKeys = max(1, httpKeys)
         guard let millis = RekeyDuration.parseMilliseconds(latency) ?? (latency == "0" ? 0 : nil) else {
             throw ValidationError("--latency must be a duration like 50ms")
         }
