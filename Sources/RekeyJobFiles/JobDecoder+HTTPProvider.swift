@@ -113,6 +113,14 @@ extension JobDecoder {
             }
         }
 
+        if rotation == .regenerate || rotation == .twoKey, map["probe"] == nil {
+            reader.error(
+                map,
+                "a '\(rotation!.rawValue)' rotation needs 'probe': without one rekey can neither check the current key before replacing it nor tell whether a lost answer rotated it",
+                hint:
+                    "probe a read-only endpoint that needs the credential, e.g. probe: {url: https://api.example.com/v1/me, headers: {Authorization: \"Bearer {{secret}}\"}}"
+            )
+        }
         if rotation == .twoKey, let node = map["rotation"] {
             // Validated in full, so a file written now keeps working once runs carry it out.
             reader.error(

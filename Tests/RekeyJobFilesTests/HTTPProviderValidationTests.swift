@@ -224,6 +224,13 @@ import Testing
         #expect(errors.contains { $0.message.contains("'{{previous.id}}' is known only to the revoke") })
     }
 
+    @Test func aRegenerateWithoutAProbeIsRefused() throws {
+        let provider = Self.regenerate.components(separatedBy: "\n  probe:")[0]
+        let errors = try Self.errors(Self.job(provider: provider))
+        #expect(errors.count == 1, "\(errors)")
+        #expect(errors.first?.message.contains("a 'regenerate' rotation needs 'probe'") == true)
+    }
+
     @Test func aProbeThatNeverSendsTheSecretIsRefused() throws {
         let provider = Self.regenerate.replacingOccurrences(of: #""Bearer {{secret}}""#, with: #""Bearer x""#)
         #expect(
@@ -240,6 +247,9 @@ import Testing
                 url: /v2/accounts/{{provider.account}}/keys
                 headers: {X-Key: "{{credentials.api_key}}"}
                 secret: /key
+              probe:
+                url: /v2/accounts/{{provider.account}}/me
+                headers: {X-Key: "{{secret}}"}
             """
         let spec = try Self.spec(Self.job(provider: provider))
         #expect(spec.issue.url.text == "https://api.vendor.example/v2/accounts/{{provider.account}}/keys")
