@@ -18,7 +18,7 @@ package struct JobDecoder {
 
     package var reader = NodeReader()
     /// The keys under the job's `credentials:` (read before the provider, whose `http`
-    /// templates may name only these); nil when it has none or is not a mapping.
+    /// templates may name only these): empty when it has none, nil when it is not a mapping.
     package var declaredCredentialNames: Set<String>?
     /// The directory relative sink paths are resolved against.
     package let baseDirectory: String
@@ -48,7 +48,7 @@ package struct JobDecoder {
         // checked even when the rest of the provider block is broken.
         var kind: ProviderKind?
         var provider: ProviderSpec?
-        declaredCredentialNames = map["credentials"]?.entries.map { Set($0.map(\.key)) }
+        declaredCredentialNames = map["credentials"].map { $0.entries.map { Set($0.map(\.key)) } } ?? []
         if let providerNode = map["provider"] {
             (kind, provider) = decodeProvider(providerNode)
         } else {

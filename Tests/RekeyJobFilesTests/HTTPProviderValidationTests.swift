@@ -90,6 +90,13 @@ import Testing
             }, "\(errors)")
     }
 
+    @Test func aJobWithoutCredentialsCannotSendOne() throws {
+        let text = Self.job().replacingOccurrences(of: "credentials: {api_key: {sink: app}}\n", with: "")
+        let errors = try Self.errors(text)
+        #expect(
+            errors.contains { $0.message.contains("unknown template variable '{{credentials.api_key}}'") }, "\(errors)")
+    }
+
     @Test func aSecretInAURLIsRefused() throws {
         // The issue request may send a credential, the probe the secret it checks: not in the URL.
         for (url, variable) in [
