@@ -52,6 +52,13 @@ extension JobDecoder {
                     policyMap,
                     "a 'qrvey.composer-token' job needs 'policy.every', or 'renew_before' with 'provider.expires_in'")
             }
+        case .http?:
+            if policyMap["every"] == nil && map["provider"]?["issue"]?["expiry"] == nil {
+                reader.error(
+                    policyMap,
+                    "an 'http' job needs 'policy.every', unless 'issue.expiry' reads the credential's expiry from the answer",
+                    hint: "e.g. every: 30d")
+            }
         case nil:
             break
         }

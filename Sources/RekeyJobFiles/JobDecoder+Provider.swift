@@ -8,6 +8,7 @@ extension JobDecoder {
         .questionProAPIKey: ["kind", "datacenter", "base_url", "organization_id", "probe_path"],
         .qrveyAdminToken: ["kind", "base_url", "username", "path", "fields"],
         .qrveyComposerToken: ["kind", "base_url", "user_id", "app_id", "client_id", "expires_in", "path", "fields"],
+        .http: JobDecoder.httpProviderKeys,
     ]
 
     /// The provider's kind (when it names a known one) and its spec (when every field is valid).
@@ -32,6 +33,7 @@ extension JobDecoder {
         case .questionProAPIKey: return (kind, decodeQuestionPro(map).map(ProviderSpec.questionPro))
         case .qrveyAdminToken: return (kind, decodeQrveyAdmin(map).map(ProviderSpec.qrveyAdmin))
         case .qrveyComposerToken: return (kind, decodeQrveyComposer(map).map(ProviderSpec.qrveyComposer))
+        case .http: return (kind, decodeHTTP(map).map(ProviderSpec.http))
         }
     }
 

@@ -17,6 +17,9 @@ package struct JobDecoder {
     }
 
     package var reader = NodeReader()
+    /// The keys under the job's `credentials:` (read before the provider, whose `http`
+    /// templates may name only these): empty when it has none, nil when it is not a mapping.
+    package var declaredCredentialNames: Set<String>?
     /// The directory relative sink paths are resolved against.
     package let baseDirectory: String
     /// `baseDirectory` with its symlinks resolved, once per decoder (Foundation's
@@ -52,16 +55,21 @@ package struct JobDecoder {
         // checked even when the rest of the provider block is broken.
         var kind: ProviderKind?
         var provider: ProviderSpec?
+        declaredCredentialNames = map["credentials"].map { $0.entries.map { Set($0.map(\.key)) } } ?? []
         if let providerNode = map["provider"] {
             (kind, provider) = decodeProvider(providerNode)
         } else {
             reader.error(map, "a job needs 'provider'", hint: "e.g. provider: {kind: questionpro.api-key, ...}")
         }
         let sinks = decodeSinks(map)
-        let credentials = decodeCredentials(map, kind: kind, sinks: sinks)
+        let credentials =
+            kind == .http
+            ? decodeHTTPCredentials(map, provider: provider, sinks: sinks)
+            : decodeCredentials(map, kind: kind, sinks: sinks)
         let policy = decodePolicy(map, kind: kind)
         let hooks = decodeHooks(map, key: "hooks")
         let onFailure = decodeHooks(map, key: "on_failure")
+        if kind == .http, let policy { checkRevokeOverlap(policy: policy, map) }
 
         guard reader.diagnostics.errorCount == before, let name, let tenant, let env, let provider, let policy
         else { return nil }

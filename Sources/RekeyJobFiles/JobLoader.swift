@@ -153,7 +153,7 @@ public enum JobLoader {
             // Only a credential rekey rotates belongs to one job; login inputs (an access key,
             // an x-api-key that mints tokens) stay valid and may be shared.
             for (key, reference) in job.credentials.sorted(by: { $0.key < $1.key })
-            where key == job.kind.replacedCredentialKey {
+            where key == job.provider.replacedCredentialKey {
                 // A `{sink:}` credential is checked with the sinks below.
                 if case .sink = reference { continue }
                 if let other = sources[reference.description].map({ jobs[$0] }), other.location != job.location {

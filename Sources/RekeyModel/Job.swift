@@ -63,6 +63,8 @@ public enum ProviderKind: String, Sendable, Hashable, CaseIterable, Codable {
     case questionProAPIKey = "questionpro.api-key"
     case qrveyAdminToken = "qrvey.admin-token"
     case qrveyComposerToken = "qrvey.composer-token"
+    /// A vendor described in the job file (`HTTPProviderSpec`).
+    case http
 
     /// The credential keys a job of this kind must reference.
     public var credentialKeys: [String] {
@@ -70,6 +72,8 @@ public enum ProviderKind: String, Sendable, Hashable, CaseIterable, Codable {
         case .questionProAPIKey: ["api_key"]
         case .qrveyAdminToken: ["access_key"]
         case .qrveyComposerToken: ["api_key"]
+        // Named by the job's own templates (`ProviderSpec.credentialKeys`).
+        case .http: []
         }
     }
 }
@@ -78,12 +82,14 @@ public enum ProviderSpec: Sendable, Hashable {
     case questionPro(QuestionProSpec)
     case qrveyAdmin(QrveyAdminSpec)
     case qrveyComposer(QrveyComposerSpec)
+    case http(HTTPProviderSpec)
 
     public var kind: ProviderKind {
         switch self {
         case .questionPro: .questionProAPIKey
         case .qrveyAdmin: .qrveyAdminToken
         case .qrveyComposer: .qrveyComposerToken
+        case .http: .http
         }
     }
 
@@ -92,6 +98,7 @@ public enum ProviderSpec: Sendable, Hashable {
         case .questionPro(let spec): spec.baseURL
         case .qrveyAdmin(let spec): spec.baseURL
         case .qrveyComposer(let spec): spec.baseURL
+        case .http(let spec): spec.baseURL
         }
     }
 }

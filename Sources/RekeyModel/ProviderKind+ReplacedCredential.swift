@@ -10,6 +10,8 @@ extension ProviderKind {
         switch self {
         case .questionProAPIKey: "api_key"
         case .qrveyAdminToken, .qrveyComposerToken: nil
+        // Per job: `ProviderSpec.replacedCredentialKey`.
+        case .http: nil
         }
     }
 }

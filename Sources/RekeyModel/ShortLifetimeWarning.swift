@@ -37,7 +37,7 @@ public struct ShortLifetimeWarning: Sendable, Hashable, CustomStringConvertible 
         switch kind {
         case .qrveyComposerToken: return more + "; or lengthen the token's lifetime with provider.expires_in"
         case .qrveyAdminToken: return more + "; Qrvey sets an admin token's lifetime"
-        case .questionProAPIKey: return more
+        case .questionProAPIKey, .http: return more
         }
     }
 

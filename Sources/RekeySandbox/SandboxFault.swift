@@ -11,6 +11,10 @@ public enum SandboxEndpoint: String, Sendable, Hashable, CaseIterable, Codable {
     case probe
     case adminLogin = "admin-login"
     case composerToken = "composer-token"
+    /// The described vendor (`kind: http` jobs): issue (regenerate, add a key, log in), probe, revoke.
+    case httpIssue = "http-issue"
+    case httpProbe = "http-probe"
+    case httpRevoke = "http-revoke"
 }
 
 public enum SandboxFault: Sendable, Hashable, CustomStringConvertible {

@@ -20,6 +20,7 @@ struct SandboxRoutes: Sendable {
         router.post("/api/admin/v6/login") { request, _ in try await adminLogin(request) }
         router.post("/admin/api/v5/login") { request, _ in try await adminLogin(request) }
         router.post("/devapi/v4/core/login/token") { request, _ in try await composerToken(request) }
+        addHTTPVendor(to: router)
         router.get("/_sandbox/accounts") { _, _ in json(accountsDocument()) }
         router.get("/_sandbox/requests") { _, _ in
             let encoder = JSONEncoder()
@@ -48,6 +49,10 @@ struct SandboxRoutes: Sendable {
             },
             "qrvey_admin": sandbox.adminUsers.map { ["username": $0.key, "access_key": $0.value] },
             "qrvey_composer": sandbox.composerAPIKeys.map { ["api_key": $0] },
+            "http": [
+                "keys": sandbox.httpKeys.map { ["id": $0.id, "api_key": $0.key] },
+                "clients": sandbox.httpClients.map { ["client_id": $0.key, "client_secret": $0.value] },
+            ],
         ]
     }
 

@@ -36,6 +36,12 @@ final class SandboxState: Sendable {
         var requests: [SandboxRequest] = []
         var counter = 0
         var awkwardKeys = false
+        /// The described (`kind: http`) vendor: its API keys in issue order, its OAuth
+        /// clients and the tokens they were given.
+        var httpKeys: [SandboxHTTPKey] = []
+        var httpClients: [String: String] = [:]
+        var httpTokens: Set<String> = []
+        var httpKeyCounter = 0
     }
 
     let storage = Mutex(Storage())

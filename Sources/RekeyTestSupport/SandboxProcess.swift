@@ -13,6 +13,8 @@ public final class SandboxProcess: @unchecked Sendable {
     public let url: URL
     /// organization id → the key the sandbox issued first.
     public let initialKeys: [String: String]
+    /// The described vendor's key id → its first key.
+    public let initialHTTPKeys: [String: String]
 
     public init(arguments: [String]) throws {
         let process = Process()
@@ -44,6 +46,15 @@ public final class SandboxProcess: @unchecked Sendable {
             if let org = account["organization_id"], let key = account["api_key"] { keys[org] = key }
         }
         initialKeys = keys
+        initialHTTPKeys = Self.httpKeys(object)
+    }
+
+    static func httpKeys(_ object: [String: Any]) -> [String: String] {
+        var keys: [String: String] = [:]
+        for entry in (object["http"] as? [String: Any])?["keys"] as? [[String: String]] ?? [] {
+            if let id = entry["id"], let key = entry["api_key"] { keys[id] = key }
+        }
+        return keys
     }
 
     public func stop() {
@@ -64,10 +75,10 @@ public final class SandboxProcess: @unchecked Sendable {
         return data
     }
 
-    /// organization id → the one valid key now.
+    /// organization id (or the described vendor's key id) → the one valid key now.
     public func currentKeys() throws -> [String: String] {
         let object = try JSONSerialization.jsonObject(with: try get("_sandbox/accounts")) as? [String: Any] ?? [:]
-        var keys: [String: String] = [:]
+        var keys = Self.httpKeys(object)
         for account in object["questionpro"] as? [[String: String]] ?? [] {
             if let org = account["organization_id"], let key = account["api_key"] { keys[org] = key }
         }

@@ -37,7 +37,7 @@ import Testing
     }
 
     @Test func aRotationReadsTheKeyFromTheSecretAndMakesTheNewOneCurrent() async throws {
-        guard let server = LocalStoreServer.moto else { return }
+        guard let server = await LocalStoreServer.moto else { return }
         let f = try RunnerFixture()
         defer { f.dir.remove() }
         let id = uniquePath("rotation")
@@ -56,8 +56,8 @@ import Testing
     }
 
     @Test func aStoreDownDuringDeliveryKeepsTheKeyInTheSpoolAndTheNextRunDeliversIt() async throws {
-        guard LocalStoreServer.moto != nil else { return }
-        let server = try LocalStoreServer.startMoto()
+        guard await LocalStoreServer.moto != nil else { return }
+        let server = try await LocalStoreServer.startMoto()
         let f = try RunnerFixture()
         defer {
             server.stop()
@@ -75,7 +75,7 @@ import Testing
         await environment.close()
 
         // Back (moto starts empty: the secret is made again as it was).
-        let restarted = try LocalStoreServer.startMoto(port: server.port)
+        let restarted = try await LocalStoreServer.startMoto(port: server.port)
         defer { restarted.stop() }
         try await Self.seed(restarted, id)
         let again = try f.environment(processEnvironment: Self.awsEnvironment)
@@ -88,7 +88,7 @@ import Testing
     }
 
     @Test func aMissingSecretStopsTheJobBeforeTheVendorCall() async throws {
-        guard let server = LocalStoreServer.moto else { return }
+        guard let server = await LocalStoreServer.moto else { return }
         let f = try RunnerFixture()
         defer { f.dir.remove() }
         let environment = try f.environment(processEnvironment: Self.awsEnvironment)

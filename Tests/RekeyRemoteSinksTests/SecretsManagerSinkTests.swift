@@ -54,7 +54,7 @@ import Testing
     }
 
     @Test func aWholeSecretIsReplacedAndTheOldOneBecomesPrevious() async throws {
-        guard let server = LocalStoreServer.moto else { return }
+        guard let server = await LocalStoreServer.moto else { return }
         let id = uniquePath("whole")
         try await Self.create(server, id, "old-key")
         let writer = Self.writer()
@@ -68,7 +68,7 @@ import Testing
     }
 
     @Test func aKeyInsideAJSONSecretIsReplacedAndTheOtherKeysKept() async throws {
-        guard let server = LocalStoreServer.moto else { return }
+        guard let server = await LocalStoreServer.moto else { return }
         let id = uniquePath("json")
         try await Self.create(server, id, #"{"api_key": "old-key", "db_password": "keep", "port": 5432}"#)
         let writer = Self.writer()
@@ -84,7 +84,7 @@ import Testing
     }
 
     @Test func aConcurrentWriterBeforeTheStageMoveIsKeptAndTheWriteRetried() async throws {
-        guard let server = LocalStoreServer.moto else { return }
+        guard let server = await LocalStoreServer.moto else { return }
         let id = uniquePath("conflict")
         try await Self.create(server, id, #"{"api_key": "old-key", "other": "before"}"#)
         let admin = Self.admin(server, id)
@@ -108,7 +108,7 @@ import Testing
     }
 
     @Test func aSecretThatDoesNotExistFailsPreflight() async throws {
-        guard let server = LocalStoreServer.moto else { return }
+        guard let server = await LocalStoreServer.moto else { return }
         let writer = Self.writer()
         let problems = await writer.problems(for: [Self.sink(server, uniquePath("missing"))])
         guard case .remote(let failure)? = problems.first?.error else {
@@ -121,7 +121,7 @@ import Testing
     }
 
     @Test func aSecretStringThatIsNotJSONIsNeverEditedByKey() async throws {
-        guard let server = LocalStoreServer.moto else { return }
+        guard let server = await LocalStoreServer.moto else { return }
         let id = uniquePath("not-json")
         try await Self.create(server, id, "plain text")
         let writer = Self.writer()
@@ -132,8 +132,8 @@ import Testing
     }
 
     @Test func credentialsTheStoreRefusesAreAClearErrorThatNeverShowsTheSecretKey() async throws {
-        guard LocalStoreServer.moto != nil else { return }
-        let server = try LocalStoreServer.startMoto(checkingCredentials: true)
+        guard await LocalStoreServer.moto != nil else { return }
+        let server = try await LocalStoreServer.startMoto(checkingCredentials: true)
         defer { server.stop() }
         let writer = Self.writer(environment: [
             "AWS_ACCESS_KEY_ID": "AKIAUNKNOWN", "AWS_SECRET_ACCESS_KEY": "very-secret-key-value",
@@ -177,7 +177,7 @@ import Testing
     }
 
     @Test func aRetriedDeliveryOfTheSameSecretAddsNoVersion() async throws {
-        guard let server = LocalStoreServer.moto else { return }
+        guard let server = await LocalStoreServer.moto else { return }
         let id = uniquePath("idempotent")
         try await Self.create(server, id, "old-key")
         let writer = Self.writer()

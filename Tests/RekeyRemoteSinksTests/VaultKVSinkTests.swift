@@ -37,7 +37,7 @@ import Testing
     }
 
     @Test func aWriteReplacesTheFieldAndKeepsTheOthers() async throws {
-        guard let server = LocalStoreServer.openBao else { return }
+        guard let server = await LocalStoreServer.openBao else { return }
         let admin = VaultAdmin(server: server)
         let path = uniquePath("round-trip")
         try admin.put(path, ["api_key": "old-key", "other": "keep me", "port": 5432])
@@ -55,7 +55,7 @@ import Testing
     }
 
     @Test func aSecretThatDoesNotExistYetIsCreated() async throws {
-        guard let server = LocalStoreServer.openBao else { return }
+        guard let server = await LocalStoreServer.openBao else { return }
         let path = uniquePath("new")
         let writer = Self.writer()
         let sink = Self.sink(server, path: path)
@@ -67,7 +67,7 @@ import Testing
     }
 
     @Test func aConcurrentWriterBetweenReadAndWriteIsKeptAndTheWriteRetried() async throws {
-        guard let server = LocalStoreServer.openBao else { return }
+        guard let server = await LocalStoreServer.openBao else { return }
         let admin = VaultAdmin(server: server)
         let path = uniquePath("cas")
         try admin.put(path, ["api_key": "old-key", "other": "before"])
@@ -85,7 +85,7 @@ import Testing
     }
 
     @Test func aWriterThatAlwaysWinsTheRaceMakesAConflictAfterFiveRetries() async throws {
-        guard let server = LocalStoreServer.openBao else { return }
+        guard let server = await LocalStoreServer.openBao else { return }
         let admin = VaultAdmin(server: server)
         let path = uniquePath("cas-lost")
         try admin.put(path, ["api_key": "old-key"])
@@ -105,7 +105,7 @@ import Testing
     }
 
     @Test func aTokenThatMayOnlyReadFailsPreflight() async throws {
-        guard let server = LocalStoreServer.openBao else { return }
+        guard let server = await LocalStoreServer.openBao else { return }
         let admin = VaultAdmin(server: server)
         let path = uniquePath("read-only")
         try admin.put(path, ["api_key": "old-key"])
@@ -124,7 +124,7 @@ import Testing
     }
 
     @Test func aRevokedTokenIsAClearErrorThatNeverShowsTheToken() async throws {
-        guard let server = LocalStoreServer.openBao else { return }
+        guard let server = await LocalStoreServer.openBao else { return }
         let admin = VaultAdmin(server: server)
         let path = uniquePath("revoked")
         try admin.put(path, ["api_key": "old-key"])
@@ -170,7 +170,7 @@ import Testing
     }
 
     @Test func aFieldThatIsNotAStringIsNeverReplaced() async throws {
-        guard let server = LocalStoreServer.openBao else { return }
+        guard let server = await LocalStoreServer.openBao else { return }
         let admin = VaultAdmin(server: server)
         let path = uniquePath("not-string")
         try admin.put(path, ["api_key": ["nested": true]])
@@ -192,9 +192,9 @@ final class Counter: @unchecked Sendable {
 /// Vault over TLS: the certificate is verified, against the sink's `ca_file` when it has one.
 @Suite struct VaultTLSTests {
     @Test func theCAFileIsTrustedAndNothingElseIs() async throws {
-        guard LocalStoreServer.openBao != nil else { return }
+        guard await LocalStoreServer.openBao != nil else { return }
         let dir = try TemporaryDirectory()
-        let server = try LocalStoreServer.startOpenBaoTLS(certificateDirectory: dir.path)
+        let server = try await LocalStoreServer.startOpenBaoTLS(certificateDirectory: dir.path)
         defer {
             server.stop()
             dir.remove()

@@ -44,7 +44,7 @@ import Testing
     }
 
     @Test func aRotationReadsTheKeyFromVaultAndWritesTheNewOneBack() async throws {
-        guard let server = LocalStoreServer.openBao else { return }
+        guard let server = await LocalStoreServer.openBao else { return }
         let f = try RunnerFixture()
         defer { f.dir.remove() }
         let admin = VaultAdmin(server: server)
@@ -64,8 +64,8 @@ import Testing
     }
 
     @Test func aStoreDownDuringDeliveryKeepsTheKeyInTheSpoolAndTheNextRunDeliversIt() async throws {
-        guard LocalStoreServer.openBao != nil else { return }
-        let server = try LocalStoreServer.startOpenBao()
+        guard await LocalStoreServer.openBao != nil else { return }
+        let server = try await LocalStoreServer.startOpenBao()
         let f = try RunnerFixture()
         defer {
             server.stop()
@@ -83,7 +83,7 @@ import Testing
         await environment.close()
 
         // The store is back (a dev server starts empty): the next run delivers the spooled key.
-        let restarted = try LocalStoreServer.startOpenBao(port: server.port)
+        let restarted = try await LocalStoreServer.startOpenBao(port: server.port)
         defer { restarted.stop() }
         let again = try f.environment(processEnvironment: ["VAULT_TOKEN": LocalStoreServer.openBaoRootToken])
         let second = try await f.run([job], environment: again)
@@ -95,7 +95,7 @@ import Testing
     }
 
     @Test func aTokenRevokedDuringTheRotationFailsClearlyAndLosesNothing() async throws {
-        guard let server = LocalStoreServer.openBao else { return }
+        guard let server = await LocalStoreServer.openBao else { return }
         let f = try RunnerFixture()
         defer { f.dir.remove() }
         let admin = VaultAdmin(server: server)
@@ -125,7 +125,7 @@ import Testing
     }
 
     @Test func aTokenThatCannotWriteStopsTheJobBeforeTheVendorCall() async throws {
-        guard let server = LocalStoreServer.openBao else { return }
+        guard let server = await LocalStoreServer.openBao else { return }
         let f = try RunnerFixture()
         defer { f.dir.remove() }
         let admin = VaultAdmin(server: server)
@@ -141,7 +141,7 @@ import Testing
     }
 
     @Test func aStoreThatDoesNotAnswerOnceIsRetriedWithTheJobsPolicyInTheSameRun() async throws {
-        guard let server = LocalStoreServer.openBao else { return }
+        guard let server = await LocalStoreServer.openBao else { return }
         let f = try RunnerFixture()
         defer { f.dir.remove() }
         let path = uniquePath("retry")
@@ -178,7 +178,7 @@ import Testing
     }
 
     @Test func aValueThatDoesNotReadBackAsWrittenKeepsTheSpool() async throws {
-        guard let server = LocalStoreServer.openBao else { return }
+        guard let server = await LocalStoreServer.openBao else { return }
         let f = try RunnerFixture()
         defer { f.dir.remove() }
         let path = uniquePath("read-back")

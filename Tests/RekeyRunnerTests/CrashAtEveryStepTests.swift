@@ -9,19 +9,32 @@ import Testing
 
 /// Crashes a rotation at each of its side effects in turn, restarts, and checks the one
 /// rule: every sink ends up holding the vendor's one valid key, or the job is
-/// needs-recovery — and the latter only when the vendor's answer was in flight.
+/// needs-recovery — and the latter only when the vendor's answer was in flight. For each
+/// kind of regenerate job: QuestionPro's, and a described (`kind: http`) one.
 @Suite struct CrashAtEveryStepTests {
+    enum JobKind: String, CaseIterable, Sendable {
+        case questionPro = "questionpro.api-key"
+        case httpRegenerate = "http regenerate"
+
+        func job(directory: String, hooks: [HookSpec]) -> Job {
+            switch self {
+            case .questionPro: TestRunEnvironment.questionProJob(directory: directory, hooks: hooks)
+            case .httpRegenerate: HTTPJobs.regenerateJob(directory: directory, hooks: hooks)
+            }
+        }
+    }
+
     struct Scenario {
         let dir: TemporaryDirectory
         let vendor: FakeVendor
         let audit: InMemoryAuditLog
         let job: Job
 
-        init() throws {
+        init(_ kind: JobKind = .questionPro) throws {
             dir = try TemporaryDirectory()
             vendor = FakeVendor(initialKey: "initial-key-0001")
             audit = InMemoryAuditLog()
-            job = TestRunEnvironment.questionProJob(directory: dir.path, hooks: [HookSpec(argv: ["/bin/true"])])
+            job = kind.job(directory: dir.path, hooks: [HookSpec(argv: ["/bin/true"])])
             try dir.write("app.env", "# app\nOTHER=1\nAPI_KEY='initial-key-0001'\n")
             try dir.write("worker.key", "initial-key-0001")
         }
@@ -46,8 +59,9 @@ import Testing
     /// Effects after which the vendor has rotated but rekey has not yet spooled the key.
     static let inFlight: Set<String> = ["vendor-after", "spool-write"]
 
-    @Test func aCrashAtAnyStepNeverLosesAWorkingCredential() async throws {
-        let clean = try Scenario()
+    @Test(arguments: JobKind.allCases)
+    func aCrashAtAnyStepNeverLosesAWorkingCredential(_ kind: JobKind) async throws {
+        let clean = try Scenario(kind)
         defer { clean.dir.remove() }
         let (summary, counter) = try await clean.run(crashAt: nil, force: true)
         #expect(summary.count(.rotated) == 1)
@@ -57,7 +71,7 @@ import Testing
 
         var needsRecovery = 0
         for k in 1...steps.count {
-            let scenario = try Scenario()
+            let scenario = try Scenario(kind)
             defer { scenario.dir.remove() }
             let (_, crash) = try await scenario.run(crashAt: k, force: true)
             let died = try #require(crash.diedAt)

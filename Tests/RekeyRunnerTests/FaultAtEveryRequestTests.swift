@@ -11,8 +11,34 @@ import Testing
 
 /// Every sandbox fault at every vendor request of a run (probe before, regenerate,
 /// probe after): afterwards — and after one more run — the job is consistent or
-/// needs-recovery with the way out, and no message carries a key.
+/// needs-recovery with the way out, and no message carries a key. For QuestionPro and for
+/// a described (`kind: http`) regenerate vendor.
 @Suite struct FaultAtEveryRequestTests {
+    /// The vendor under test: its endpoints in the sandbox, its job, and its current key.
+    enum Vendor: String, CaseIterable, Sendable {
+        case questionPro
+        case http
+
+        var issue: SandboxEndpoint { self == .questionPro ? .regenerate : .httpIssue }
+        var probe: SandboxEndpoint { self == .questionPro ? .probe : .httpProbe }
+
+        func currentKey(_ sandbox: VendorSandbox) -> String {
+            switch self {
+            case .questionPro: sandbox.questionProKey(organizationID: sandbox.questionProAccounts[0].organizationID)!
+            case .http: sandbox.httpKeys[0].key
+            }
+        }
+
+        func provider(_ sandbox: VendorSandbox, url: URL) -> ProviderSpec {
+            switch self {
+            case .questionPro:
+                .questionPro(
+                    QuestionProSpec(baseURL: url, organizationID: sandbox.questionProAccounts[0].organizationID))
+            case .http: .http(HTTPJobs.regenerate(baseURL: url))
+            }
+        }
+    }
+
     static let faults: [SandboxFault] = [
         .status(500), .status(503), .status(429, retryAfter: "0"), .status(429, errorID: "1013"), .status(400),
         .status(401), .status(403), .status(404), .resetBefore, .resetAfter, .malformedJSON, .seedInvalidJSON, .html,
@@ -20,17 +46,24 @@ import Testing
     ]
 
     struct Case: Sendable, CustomTestStringConvertible {
-        var endpoint: SandboxEndpoint
+        var vendor: Vendor
+        /// `.probe` or `.regenerate`, mapped to the vendor's own endpoint.
+        var request: SandboxEndpoint
         var position: Int
         var fault: SandboxFault
-        var testDescription: String { "\(fault) at \(endpoint) #\(position)" }
+        var endpoint: SandboxEndpoint { request == .regenerate ? vendor.issue : vendor.probe }
+        var testDescription: String { "\(vendor): \(fault) at \(endpoint) #\(position)" }
     }
 
-    static let cases: [Case] = faults.flatMap { fault in
-        [
-            Case(endpoint: .probe, position: 1, fault: fault), Case(endpoint: .regenerate, position: 1, fault: fault),
-            Case(endpoint: .probe, position: 2, fault: fault), Case(endpoint: .probe, position: 3, fault: fault),
-        ]
+    static let cases: [Case] = Vendor.allCases.flatMap { vendor in
+        faults.flatMap { fault in
+            [
+                Case(vendor: vendor, request: .probe, position: 1, fault: fault),
+                Case(vendor: vendor, request: .regenerate, position: 1, fault: fault),
+                Case(vendor: vendor, request: .probe, position: 2, fault: fault),
+                Case(vendor: vendor, request: .probe, position: 3, fault: fault),
+            ]
+        }
     }
 
     @Test(arguments: cases)
@@ -40,15 +73,14 @@ import Testing
         let sandbox = VendorSandbox(options: SandboxOptions())
         let url = try await sandbox.start()
         defer { Task { await sandbox.stop() } }
-        let org = sandbox.questionProAccounts[0].organizationID
-        let initial = sandbox.questionProKey(organizationID: org)!
+        let initial = scenario.vendor.currentKey(sandbox)
         try dir.write("app.env", "OTHER=1\nAPI_KEY='\(initial)'\n")
         sandbox.inject(scenario.endpoint, Array(repeating: .ok, count: scenario.position - 1) + [scenario.fault])
 
         let here = SourceLocation(file: "t.yaml", line: 1, column: 1)
         let job = Job(
             name: "acme-prod", tenant: "acme", env: "prod",
-            provider: .questionPro(QuestionProSpec(baseURL: url, organizationID: org)),
+            provider: scenario.vendor.provider(sandbox, url: url),
             credentials: ["api_key": .sink("app")],
             policy: Policy(
                 every: .days(30),
@@ -74,7 +106,7 @@ import Testing
             messages += summary.outcomes.compactMap(\.message) + [summary.render()]
             last = summary
         }
-        let current = sandbox.questionProKey(organizationID: org)!
+        let current = scenario.vendor.currentKey(sandbox)
         let envValue = try? EnvFileSink.readValue(path: dir.file("app.env"), key: "API_KEY").revealed
         let fileValue = try? FileSink.read(path: dir.file("app.key")).revealed
         let histories = try await SQLiteAuditReader.openIfPresent(path: paths.database).histories()
@@ -86,17 +118,17 @@ import Testing
             #expect(messages.contains { $0.contains("rekey adopt") })
             // Only a fault that lets the regenerate through and loses its answer may do this.
             #expect(
-                scenario.endpoint == .regenerate && [.resetAfter, .malformedJSON, .hugeBody].contains(scenario.fault))
+                scenario.request == .regenerate && [.resetAfter, .malformedJSON, .hugeBody].contains(scenario.fault))
         }
         // The answer-lost faults on the regenerate must be caught, not papered over.
         let answerLost: [SandboxFault] = [.resetAfter, .malformedJSON, .hugeBody]
-        if scenario.endpoint == .regenerate && answerLost.contains(scenario.fault) {
+        if scenario.request == .regenerate && answerLost.contains(scenario.fault) {
             #expect(histories["acme-prod"]?.needsRecovery == true)
         }
         // A failure before processing is retried only as the rules allow, and ends consistent.
-        if scenario.endpoint == .regenerate && [.status(503), .resetBefore, .html].contains(scenario.fault) {
+        if scenario.request == .regenerate && [.status(503), .resetBefore, .html].contains(scenario.fault) {
             #expect(envValue == current)
-            #expect(sandbox.requests.filter { $0.endpoint == "regenerate" }.count == 2)
+            #expect(sandbox.requests.filter { $0.endpoint == scenario.endpoint.rawValue }.count == 2)
         }
         for key in [initial, current] {
             #expect(!messages.contains { $0.contains(key) }, "a message holds a key")

@@ -3,6 +3,7 @@
 
 import Foundation
 import RekeySandbox
+import RekeyTestSupport
 import RekeyVendor
 import Testing
 
@@ -88,7 +89,7 @@ import Testing
             let request = VendorRequest(
                 method: "GET", url: url.appendingPathComponent("a/api/v2/organizations/1001/users"),
                 headers: [("api-key", key)])
-            statuses.append(try await client.send(request, timeout: .seconds(2)).status)
+            statuses.append(try await client.send(request, timeout: LoopbackTimeout.answer).status)
         }
         await client.shutdown()
         #expect(statuses == [503, 429, 200])

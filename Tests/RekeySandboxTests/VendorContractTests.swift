@@ -43,8 +43,8 @@ import Testing
             key = sandbox.questionProKey(organizationID: "1001") ?? ""
             let provider = QuestionProProvider(
                 spec: QuestionProSpec(baseURL: url, organizationID: "1001"), transport: client, clock: ManualClock())
-            _ = await provider.probe(Secret(key), timeout: .seconds(2))
-            _ = try await provider.issue(current: ["api_key": Secret(key)], timeout: .seconds(2))
+            _ = await provider.probe(Secret(key), timeout: LoopbackTimeout.answer)
+            _ = try await provider.issue(current: ["api_key": Secret(key)], timeout: LoopbackTimeout.answer)
         }
         try #require(requests.count == 2)
         let probe = requests[0]
@@ -71,7 +71,8 @@ import Testing
                     baseURL: url, organizationID: "1002", probePath: "/a/api/v2/organizations/{organization_id}/users"),
                 transport: client, clock: ManualClock())
             #expect(
-                await provider.probe(Secret(sandbox.questionProKey(organizationID: "1002") ?? ""), timeout: .seconds(2))
+                await provider.probe(
+                    Secret(sandbox.questionProKey(organizationID: "1002") ?? ""), timeout: LoopbackTimeout.answer)
                     == .works)
         }
         #expect(requests.map(\.path) == ["/a/api/v2/organizations/1002/users"])
@@ -83,7 +84,8 @@ import Testing
                 spec: QrveyAdminSpec(baseURL: url, username: "admin@sandbox.example"), transport: client,
                 clock: ManualClock())
             _ = try await provider.issue(
-                current: ["access_key": Secret(sandbox.adminUsers["admin@sandbox.example"] ?? "")], timeout: .seconds(2)
+                current: ["access_key": Secret(sandbox.adminUsers["admin@sandbox.example"] ?? "")],
+                timeout: LoopbackTimeout.answer
             )
         }
         let login = try #require(requests.first)
@@ -103,7 +105,7 @@ import Testing
             let provider = QrveyComposerProvider(
                 spec: QrveyComposerSpec(baseURL: url, userID: "u-1", appID: "a-1", clientID: "c-1", expiresIn: "1h"),
                 transport: client, clock: ManualClock())
-            _ = try await provider.issue(current: ["api_key": Secret(apiKey)], timeout: .seconds(2))
+            _ = try await provider.issue(current: ["api_key": Secret(apiKey)], timeout: LoopbackTimeout.answer)
         }
         let token = try #require(requests.first)
         #expect(requests.count == 1)
@@ -122,7 +124,7 @@ import Testing
                 spec: QrveyComposerSpec(baseURL: url, userID: "u-1", appID: "a-1"), transport: client,
                 clock: ManualClock())
             _ = try await provider.issue(
-                current: ["api_key": Secret(sandbox.composerAPIKeys.first ?? "")], timeout: .seconds(2))
+                current: ["api_key": Secret(sandbox.composerAPIKeys.first ?? "")], timeout: LoopbackTimeout.answer)
         }
         #expect(Set(try fields(try #require(requests.first).body).keys) == ["userid", "appid"])
     }
@@ -135,7 +137,7 @@ import Testing
             await #expect(throws: ProviderError.self) {
                 _ = try await provider.issue(
                     current: ["api_key": Secret(sandbox.questionProKey(organizationID: "1001") ?? "")],
-                    timeout: .seconds(2))
+                    timeout: LoopbackTimeout.answer)
             }
         }
         #expect(requests.count == 1)
@@ -148,8 +150,8 @@ import Testing
             let provider = QuestionProProvider(
                 spec: QuestionProSpec(baseURL: url, organizationID: "1001"), transport: client, clock: ManualClock())
             let key = Secret(sandbox.questionProKey(organizationID: "1001") ?? "")
-            _ = try? await provider.issue(current: ["api_key": key], timeout: .seconds(2))
-            _ = await provider.probe(key, timeout: .seconds(2))
+            _ = try? await provider.issue(current: ["api_key": key], timeout: LoopbackTimeout.answer)
+            _ = await provider.probe(key, timeout: LoopbackTimeout.answer)
         }
         try #require(requests.count == 2)
         #expect(requests[0].fault == "reset-after")
@@ -168,7 +170,7 @@ import Testing
                 spec: QuestionProSpec(baseURL: url, organizationID: "1001"), transport: client, clock: ManualClock())
             oldKey = sandbox.questionProKey(organizationID: "1001") ?? ""
             let error = await #expect(throws: ProviderError.self) {
-                _ = try await provider.issue(current: ["api_key": Secret(oldKey)], timeout: .seconds(2))
+                _ = try await provider.issue(current: ["api_key": Secret(oldKey)], timeout: LoopbackTimeout.answer)
             }
             #expect(error?.status == 401)
             #expect(error?.vendorErrorID == "1010")

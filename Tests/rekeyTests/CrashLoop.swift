@@ -69,9 +69,11 @@ struct CrashLoop {
     let fleet: CrashLoopFleet
     let random: SeededRandomSource
 
-    static func run(_ interruption: Interruption, iterations: Int, seed: UInt64) async throws -> Outcome {
+    static func run(
+        _ interruption: Interruption, iterations: Int, seed: UInt64, vendor: CrashLoopFleet.Vendor = .questionPro
+    ) async throws -> Outcome {
         let began = Date()
-        let fleet = try CrashLoopFleet(jobCount: jobCount, latency: "15ms")
+        let fleet = try CrashLoopFleet(jobCount: jobCount, latency: "15ms", vendor: vendor)
         defer { fleet.stop() }
         let loop = CrashLoop(interruption: interruption, fleet: fleet, random: SeededRandomSource(seed: seed))
         var outcome = try await loop.iterate(iterations)
@@ -81,7 +83,7 @@ struct CrashLoop {
     }
 
     func iterate(_ iterations: Int) async throws -> Outcome {
-        var outcome = Outcome(name: interruption.name)
+        var outcome = Outcome(name: interruption.name + (fleet.vendor == .questionPro ? "" : " (\(fleet.vendor))"))
         // Clean runs: the second (the first also creates the state directory) gives the timeline.
         var started = Date()
         var total: TimeInterval = 0
@@ -241,7 +243,7 @@ struct CrashLoop {
             // processed after this iteration began and before the next run started (the
             // request may reach the vendor a moment after the kill: its head was already out).
             let inFlight = try fleet.sandbox.requests().contains {
-                $0.endpoint == "regenerate" && $0.organizationID == org && $0.processedAt != nil
+                $0.endpoint == fleet.vendor.issueEndpoint && $0.organizationID == org && $0.processedAt != nil
                     && $0.receivedAt >= iterationStart && $0.receivedAt <= afterStart
             }
             #expect(inFlight, "iteration \(iteration): \(name) needs recovery without a regenerate in flight")

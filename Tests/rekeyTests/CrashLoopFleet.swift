@@ -4,25 +4,57 @@ import RekeyDelivery
 import RekeySchedule
 import RekeyTestSupport
 
-/// A fleet of QuestionPro jobs (two sinks each) against a `rekey sandbox` process, for
+/// A fleet of regenerate jobs (two sinks each) against a `rekey sandbox` process, for
 /// the loops that stop or kill the real binary: the sandbox outlives every killed run.
+/// The jobs are QuestionPro's, or `kind: http` jobs against the sandbox's described vendor.
 final class CrashLoopFleet {
+    enum Vendor: String {
+        case questionPro = "QuestionPro"
+        case http
+
+        /// The sandbox endpoint whose request rotates a key.
+        var issueEndpoint: String { self == .questionPro ? "regenerate" : "http-issue" }
+    }
+
     let dir: TemporaryDirectory
     let sandbox: SandboxProcess
     let jobCount: Int
+    let vendor: Vendor
     var jobs: String { dir.file("jobs") }
     var state: String { dir.file("state") }
     var database: String { state + "/audit.sqlite" }
-    var organizations: [String] { sandbox.initialKeys.keys.sorted() }
+    /// Each job's account at the vendor: a QuestionPro organization, or a described-vendor key id.
+    var organizations: [String] {
+        (vendor == .questionPro ? sandbox.initialKeys : sandbox.initialHTTPKeys).keys.sorted()
+    }
+    var initialKeys: [String: String] { vendor == .questionPro ? sandbox.initialKeys : sandbox.initialHTTPKeys }
 
-    init(jobCount: Int, latency: String) throws {
+    init(jobCount: Int, latency: String, vendor: Vendor = .questionPro) throws {
         self.jobCount = jobCount
+        self.vendor = vendor
         dir = try TemporaryDirectory(prefix: "rekey-e2e")
-        sandbox = try SandboxProcess(arguments: ["--accounts", "\(jobCount)", "--latency", latency])
+        sandbox = try SandboxProcess(
+            arguments: ["--accounts", "\(jobCount)", "--http-keys", "\(jobCount)", "--latency", latency])
+        let provider =
+            vendor == .questionPro
+            ? "{kind: questionpro.api-key, base_url: \(sandbox.url.absoluteString)}"
+            : """
+
+                kind: http
+                rotation: regenerate
+                base_url: \(sandbox.url.absoluteString)
+                issue:
+                  url: /v1/keys/regenerate
+                  headers: {Authorization: "Bearer {{credentials.api_key}}"}
+                  secret: /data/key
+                probe:
+                  url: /v1/me
+                  headers: {Authorization: "Bearer {{secret}}"}
+            """
         var yaml = """
             defaults:
               tenant: acme
-              provider: {kind: questionpro.api-key, base_url: \(sandbox.url.absoluteString)}
+              provider: \(provider)
               policy:
                 every: 30d
                 retry: {attempts: 3, base: 20ms, max: 100ms, timeout: 5s}
@@ -30,11 +62,11 @@ final class CrashLoopFleet {
 
             """
         for (index, org) in organizations.enumerated() {
-            try dir.write("sinks/app-\(index).env", "OTHER=keep\nAPI_KEY='\(sandbox.initialKeys[org]!)'\n")
+            try dir.write("sinks/app-\(index).env", "OTHER=keep\nAPI_KEY='\(initialKeys[org]!)'\n")
+            let account = vendor == .questionPro ? "\n    provider: {organization_id: \"\(org)\"}" : ""
             yaml += """
                   - name: job-\(index)
-                    env: env-\(index)
-                    provider: {organization_id: "\(org)"}
+                    env: env-\(index)\(account)
                     credentials: {api_key: {sink: app}}
                     sinks:
                       - {id: app, kind: env-file, path: ../sinks/app-\(index).env, key: API_KEY}

@@ -20,6 +20,13 @@ extension EndToEnd {
             outcome.expectEveryStepHit()
         }
 
+        /// The same loop for a described (`kind: http`) regenerate vendor.
+        @Test func sigkillAtAnyStepNeverLosesAnHTTPRegenerateJobsCredential() async throws {
+            let outcome = try await CrashLoop.run(
+                .signal(SIGKILL), iterations: Self.count("REKEY_E2E_HTTP_KILLS", 120), seed: 20_261_125, vendor: .http)
+            outcome.expectEveryStepHit()
+        }
+
         @Test func sigtermAtAnyStepFinishesInFlightWorkAndLosesNoKey() async throws {
             let outcome = try await CrashLoop.run(
                 .signal(SIGTERM), iterations: Self.count("REKEY_E2E_STOPS", 50), seed: 7)

@@ -23,7 +23,7 @@ public struct CredentialResolver: Sendable {
     /// references. Throws the first problem, in key order.
     public func resolve(_ job: Job) throws(CredentialError) -> ResolvedCredentials {
         var values: [String: Secret] = [:]
-        let keys = Set(job.kind.credentialKeys).union(job.credentials.keys).sorted()
+        let keys = Set(job.provider.credentialKeys).union(job.credentials.keys).sorted()
         for key in keys {
             guard let reference = job.credentials[key] else { throw .missing(credential: key, job: job.name) }
             values[key] = try resolve(reference, credential: key, in: job)

@@ -26,8 +26,10 @@ extension RotationProcedure {
         guard probe else { return outcome(kind, "preflight ok; \(plan)") }
 
         let provider = environment.vendors.provider(for: job)
-        let key = job.kind.credentialKeys[0]
-        guard provider.canProbe, let current = credentials[key] else {
+        let key = job.provider.credentialKeys.first ?? "credential"
+        // Only a key the rotation replaces is the vendor's current key; a login input is not
+        // what the probe checks.
+        guard provider.canProbe, job.provider.replacedCredentialKey != nil, let current = credentials[key] else {
             return outcome(
                 kind,
                 "preflight ok; \(job.kind.rawValue) has no read-only check: the first run's login proves its \(key); \(plan)"

@@ -143,7 +143,7 @@ public struct Recovery: Sendable {
         let probe: ProbeResult
         do {
             let credentials = try await environment.credentials.resolve(job)
-            guard let current = credentials[job.kind.credentialKeys[0]] else { return nil }
+            guard let current = job.provider.credentialKeys.first.flatMap({ credentials[$0] }) else { return nil }
             probe = await provider.probe(current, timeout: job.policy.retry.timeout)
         } catch {
             probe = .noAnswer("\(error)")

@@ -44,7 +44,7 @@ struct RotationProcedure: Sendable {
         }
 
         let provider = environment.vendors.provider(for: job)
-        let current = credentials[job.kind.credentialKeys[0]]
+        let current = job.provider.credentialKeys.first.flatMap { credentials[$0] }
         let oldFingerprint = current.map(environment.fingerprint)
         let vendor = VendorStage(environment: environment, journal: journal, provider: provider)
         switch await vendor.issue(
@@ -86,7 +86,7 @@ struct RotationProcedure: Sendable {
         case .spooled(let secret): (spooled, inSpool) = (secret, true)
         case .inMemoryOnly(let secret, _): (spooled, inSpool) = (secret, false)
         }
-        let oldKeyDied = job.kind.replacedCredentialKey != nil
+        let oldKeyDied = job.provider.replacedCredentialKey != nil
         let verify = VerifyStage(environment: environment, journal: journal)
         var rows: [AuditEvent] = []
         if !oldKeyDied, let rejected = await verify.verify(spooled, verification, rows: &rows) {

@@ -9,6 +9,7 @@
 // | 429                                       | retry           | retry (not processed)       |
 // | 5xx                                       | retry           | ambiguous                   |
 // | 2xx without a readable secret             | retry           | ambiguous                   |
+// | refused by rekey before sending           | fail            | fail                        |
 // | network failure before the head was sent  | retry           | retry (never reached it)    |
 // | network failure after the head was sent   | retry           | ambiguous                   |
 //
@@ -32,6 +33,8 @@ public enum FailureClassification {
             if code == 429 { return .retry }
             if (500..<600).contains(code) { return idempotent ? .retry : .ambiguous }
             if code == 401, !idempotent, error.headSent { return .ambiguous }
+            return .fail
+        case .refused:
             return .fail
         case .malformedAnswer:
             return idempotent ? .retry : .ambiguous

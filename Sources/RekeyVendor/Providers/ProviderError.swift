@@ -13,6 +13,8 @@ public struct ProviderError: Error, Sendable, CustomStringConvertible, Localized
         case malformedAnswer
         /// No usable answer: connect failure, timeout, closed connection, oversized body.
         case transport(TransportError.Kind)
+        /// rekey refused to send the request (a value that cannot travel safely): nothing went out.
+        case refused
     }
 
     public var vendor: String
@@ -64,6 +66,9 @@ public struct ProviderError: Error, Sendable, CustomStringConvertible, Localized
             if let message = vendorMessage, !message.isEmpty { text += ": \(message)" }
         case .malformedAnswer:
             text = "\(vendor) answered, but the answer held no readable secret"
+            if let detail = vendorMessage { text += " (\(detail))" }
+        case .refused:
+            text = "\(vendor): rekey refused to send the request: \(vendorMessage ?? "a value cannot travel safely")"
         case .transport(let kind):
             // Fixed texts only (never a raw `detail`): "could not be reached" would be wrong
             // once the request went out, and that difference is what needs-recovery is about.

@@ -8,6 +8,7 @@ public enum ProviderFactory {
         case .questionPro(let spec): QuestionProProvider(spec: spec, transport: transport, clock: clock)
         case .qrveyAdmin(let spec): QrveyAdminProvider(spec: spec, transport: transport, clock: clock)
         case .qrveyComposer(let spec): QrveyComposerProvider(spec: spec, transport: transport, clock: clock)
+        case .http(let spec): HTTPProvider(spec: spec, job: job, transport: transport, clock: clock)
         }
     }
 }

@@ -60,13 +60,13 @@ extension ProviderAnswerTests {
             baseURL: URL(string: "https://qrvey.example")!, username: "admin",
             fields: tokenField.map { ["token": $0] } ?? [:])
         return try await QrveyAdminProvider(spec: spec, transport: AnswerTransport(body), clock: ManualClock())
-            .issue(current: ["access_key": oldKey], timeout: .seconds(2))
+            .issue(current: ["access_key": oldKey], timeout: LoopbackTimeout.answer)
     }
 
     static func issueQrveyComposer(_ body: String) async throws -> IssuedSecret {
         let spec = QrveyComposerSpec(baseURL: URL(string: "https://qrvey.example")!, userID: "u", appID: "a")
         return try await QrveyComposerProvider(spec: spec, transport: AnswerTransport(body), clock: ManualClock())
-            .issue(current: ["api_key": oldKey], timeout: .seconds(2))
+            .issue(current: ["api_key": oldKey], timeout: LoopbackTimeout.answer)
     }
 
     @Test(

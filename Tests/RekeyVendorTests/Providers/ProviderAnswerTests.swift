@@ -19,7 +19,7 @@ import Testing
     }
 
     static func issueQuestionPro(_ body: String) async throws -> IssuedSecret {
-        try await questionPro(body).issue(current: ["api_key": oldKey], timeout: .seconds(2))
+        try await questionPro(body).issue(current: ["api_key": oldKey], timeout: LoopbackTimeout.answer)
     }
 
     static func expectMalformed(_ body: String, _ issue: (String) async throws -> IssuedSecret) async {

@@ -15,7 +15,8 @@ import Testing
             let provider = h.qrveyAdmin()
             #expect(provider.isIdempotent)
             #expect(!provider.canProbe)
-            let issued = try await provider.issue(current: ["access_key": h.adminAccessKey], timeout: .seconds(2))
+            let issued = try await provider.issue(
+                current: ["access_key": h.adminAccessKey], timeout: LoopbackTimeout.answer)
             #expect(!issued.secret.isEmpty)
             let expiry = try #require(issued.expiry)
             #expect(abs(expiry.timeIntervalSinceNow - 3600) < 60)
@@ -25,7 +26,7 @@ import Testing
     @Test func theOlderV5PathCanBeConfigured() async throws {
         try await SandboxHarness.with { h in
             _ = try await h.qrveyAdmin(path: "/admin/api/v5/login").issue(
-                current: ["access_key": h.adminAccessKey], timeout: .seconds(2))
+                current: ["access_key": h.adminAccessKey], timeout: LoopbackTimeout.answer)
             #expect(h.requests(.adminLogin).map(\.path) == ["/admin/api/v5/login"])
         }
     }
@@ -50,7 +51,7 @@ import Testing
         try await SandboxHarness.with { h in
             let error = await #expect(throws: ProviderError.self) {
                 _ = try await h.qrveyAdmin(username: "nobody@example").issue(
-                    current: ["access_key": h.adminAccessKey], timeout: .seconds(2))
+                    current: ["access_key": h.adminAccessKey], timeout: LoopbackTimeout.answer)
             }
             #expect(error?.status == 401)
         }
@@ -82,7 +83,7 @@ import Testing
     @Test func aMissingAccessKeyIsRefusedBeforeAnyRequest() async throws {
         try await SandboxHarness.with { h in
             await #expect(throws: ProviderError.self) {
-                _ = try await h.qrveyAdmin().issue(current: [:], timeout: .seconds(2))
+                _ = try await h.qrveyAdmin().issue(current: [:], timeout: LoopbackTimeout.answer)
             }
             #expect(h.sandbox.requests.isEmpty)
         }
