@@ -1,14 +1,22 @@
 // Runs one command as cron would and measures it from outside: spawned with `posix_spawn`,
-// reaped with `wait4`, so the wall time is spawn to exit and the peak RSS is the child's
-// own (`ru_maxrss` of its rusage; never this benchmark's). `Foundation.Process` noticed a
+// reaped with `wait4`, so the wall time is spawn to exit. `Foundation.Process` noticed a
 // child's exit up to 35 ms late on this machine, more than some figures measured here.
+//
+// Peak RSS is the child's `ru_maxrss`, but not from a child of this process: Linux keeps
+// the largest RSS a process ever had across `exec`, and a child spawned here ran on this
+// benchmark's memory until its `exec` (vfork), so its `ru_maxrss` is at least this
+// benchmark's own peak (measured: 121 MB for every command after the audit log was filled).
+// With `peakRSS: true` the command runs under GNU time (`/usr/bin/time -f %M`), a 2 MB
+// process that forks it and reports its rusage from `wait4`; its spawn adds about a
+// millisecond to the wall time.
 
 import Foundation
 import RekeyModel
 
 struct CommandMeasurement {
     var seconds: Double
-    var peakRSSMegabytes: Double
+    /// nil unless asked for (and GNU time is installed).
+    var peakRSSMegabytes: Double?
 }
 
 struct CommandFailed: Error, CustomStringConvertible {
@@ -20,12 +28,30 @@ struct CommandFailed: Error, CustomStringConvertible {
 }
 
 enum MeasuredCommand {
+    /// GNU time, which reports a child's own peak RSS; nil when it is not installed.
+    static let gnuTime: String? = FileManager.default.isExecutableFile(atPath: "/usr/bin/time") ? "/usr/bin/time" : nil
+
     /// Runs `path arguments` to completion with stdin on /dev/null, stdout to `stdout` (or
-    /// /dev/null) and stderr to /dev/null; throws unless it exits 0 (or `allowedStatus`).
+    /// /dev/null) and stderr to /dev/null; throws unless it exits 0. With `peakRSS`, also
+    /// its own peak RSS (under GNU time; nil without it).
     @discardableResult
-    static func run(
-        _ path: String, _ arguments: [String], stdout: String? = nil, allowedStatus: Set<Int32> = [0]
-    ) throws -> CommandMeasurement {
+    static func run(_ path: String, _ arguments: [String], stdout: String? = nil, peakRSS: Bool = false) throws
+        -> CommandMeasurement
+    {
+        guard peakRSS, let gnuTime else { return try spawn(path, arguments, stdout: stdout) }
+        let report = NSTemporaryDirectory() + "rekey-bench-rss-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: report) }
+        var measured = try spawn(gnuTime, ["-f", "%M", "-o", report, path] + arguments, stdout: stdout)
+        let text = try String(contentsOfFile: report, encoding: .utf8)
+        // The last line is the figure (GNU time writes "Command exited with non-zero status" above it).
+        let kilobytes = text.split(separator: "\n").last.flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+        measured.peakRSSMegabytes = kilobytes.map { $0 / 1024 }
+        return measured
+    }
+
+    /// Spawns `path arguments` from this process and waits for it (wall time only: its rusage
+    /// would include this process's peak RSS, see the top of this file).
+    static func spawn(_ path: String, _ arguments: [String], stdout: String?) throws -> CommandMeasurement {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -40,18 +66,19 @@ enum MeasuredCommand {
             throw CommandFailed(command: [path] + arguments, status: 127)
         }
         var status: Int32 = 0
-        var usage = rusage()
-        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+        while wait4(pid, &status, 0, nil) < 0 && errno == EINTR {}
         let seconds = (ContinuousClock.now - started).seconds
         // WIFEXITED and WEXITSTATUS, which Swift cannot import (macros).
         let exit = status & 0x7f == 0 ? (status >> 8) & 0xff : -1
-        guard allowedStatus.contains(exit) else { throw CommandFailed(command: [path] + arguments, status: exit) }
-        return CommandMeasurement(seconds: seconds, peakRSSMegabytes: Double(usage.ru_maxrss) / 1024)
+        guard exit == 0 else { throw CommandFailed(command: [path] + arguments, status: exit) }
+        return CommandMeasurement(seconds: seconds, peakRSSMegabytes: nil)
     }
 
     /// `runs` runs of the same command.
-    static func runs(_ count: Int, _ path: String, _ arguments: [String]) throws -> [CommandMeasurement] {
-        try (0..<count).map { _ in try run(path, arguments) }
+    static func runs(_ count: Int, _ path: String, _ arguments: [String], peakRSS: Bool = false) throws
+        -> [CommandMeasurement]
+    {
+        try (0..<count).map { _ in try run(path, arguments, peakRSS: peakRSS) }
     }
 
     /// Runs `path arguments` and returns its standard output (for scripts that print JSON);

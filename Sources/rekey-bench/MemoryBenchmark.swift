@@ -17,8 +17,9 @@ enum MemoryBenchmark {
         defer { dir.remove() }
         let selection = try sandbox.writeFleet(in: dir.path, verify: true)
         let rekey = try MeasuredCommand.run(
-            options.binary.path, ["run", "--concurrency", "32", "--quiet"] + selection)
-        progress(String(format: "  rekey: %.1f s, %.1f MB", rekey.seconds, rekey.peakRSSMegabytes))
+            options.binary.path, ["run", "--concurrency", "32", "--quiet"] + selection, peakRSS: true)
+        let rekeyRSS = rekey.peakRSSMegabytes ?? .nan
+        progress(String(format: "  rekey: %.1f s, %.1f MB", rekey.seconds, rekeyRSS))
         var baseline = "no python3"
         var pythonRSS = Double.nan
         if let python3 = Executables.python3 {
@@ -27,8 +28,8 @@ enum MemoryBenchmark {
                 [
                     options.scripts.appendingPathComponent("bench-python-rotator.py").path, sandbox.url.absoluteString,
                     dir.file("sinks"), "--threads", "32",
-                ])
-            pythonRSS = python.peakRSSMegabytes
+                ], peakRSS: true)
+            pythonRSS = python.peakRSSMegabytes ?? .nan
             baseline = String(
                 format: "Python rotator, the same %d keys: %.1f MB (%.1f s)", count, pythonRSS, python.seconds)
             progress(String(format: "  python: %.1f s, %.1f MB", python.seconds, pythonRSS))
@@ -37,9 +38,10 @@ enum MemoryBenchmark {
             BenchRow(
                 row: .peakRSS,
                 measure: "peak RSS of one `rekey run` rotating \(count) due jobs (sandbox latency 0, concurrency 32)",
-                figure: megabytes(rekey.peakRSSMegabytes) + String(format: " (the run took %.1f s)", rekey.seconds),
-                target: "≤ 64 MB", baseline: baseline, ratio: BenchRow.ratio(rekey.peakRSSMegabytes, pythonRSS),
-                met: rekey.peakRSSMegabytes <= 64)
+                figure: (rekeyRSS.isFinite ? megabytes(rekeyRSS) : "not measured: no GNU time (/usr/bin/time)")
+                    + String(format: " (the run took %.1f s)", rekey.seconds),
+                target: "≤ 64 MB", baseline: baseline, ratio: BenchRow.ratio(rekeyRSS, pythonRSS),
+                met: rekeyRSS.isFinite ? rekeyRSS <= 64 : nil)
         ]
     }
 }
