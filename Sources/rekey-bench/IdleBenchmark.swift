@@ -71,7 +71,7 @@ enum IdleBenchmark {
         ]
     }
 
-    /// `count` QuestionPro job files (jobs/job-N.yaml) with an env-file sink each (sinks/N.env).
+    /// `count` QuestionPro job files (job-N.yaml in DIR/jobs) with an env-file sink each (N.env in DIR/sinks).
     static func writeJobFiles(count: Int, in directory: String) throws {
         for path in [directory + "/jobs", directory + "/sinks", directory + "/state"] {
             try FileManager.default.createDirectory(

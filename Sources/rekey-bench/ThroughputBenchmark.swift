@@ -60,7 +60,7 @@ enum ThroughputBenchmark {
         }
 
         let measure =
-            "\(count) due jobs, \(latency) latency, concurrency \(concurrency), steady state, median of \(runs): wall time of `rekey run`"
+            "\(count) due jobs, \(latency.replacingOccurrences(of: "ms", with: " ms")) latency, concurrency \(concurrency), steady state, median of \(runs): wall time of `rekey run`"
         let rows = [
             BenchRow(
                 row: .versusPythonRotator, measure: measure + ", `verify: false`",
