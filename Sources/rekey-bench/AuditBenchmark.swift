@@ -1,39 +1,105 @@
-// `rekey-bench audit`: a log of 1,000,000 events over 10,000 jobs; the time of
-// `audit report` and `audit verify` on it (verify beside the `sqlite3` shell reading every
-// row of the same file), the audit cost of one rotation (its ~7 appends with
-// synchronous=FULL), and this disk's fsync latency beside it. Each row prints its target
-// (issue 13).
+// `rekey-bench audit` (issue 13, rows 7–9): a log of 1,000,000 events over 10,000 jobs,
+// filled through the library, in a state directory beside 10,000 job files of the same
+// names; then `rekey audit report` and `rekey audit verify` on it as separate processes
+// (median of several runs) beside the `sqlite3` shell over the same file (the report's
+// `GROUP BY`; every column verify reads), and the audit cost of one rotation (its rows
+// committed as a rotation commits them) beside this disk's fsync latency.
+// `--keep DIR` keeps the filled log (DIR/state) and its job files (DIR/jobs) and reuses
+// them next time.
 
 import Foundation
 import RekeyAudit
-import RekeyConfig
-import RekeyJobFiles
 import RekeyModel
-import RekeyReporting
-import RekeyRunner
 import RekeySchedule
 import RekeyTestSupport
 
 enum AuditBenchmark {
-    static func run(arguments: [String]) async throws {
-        let events = Int(RotationBenchmark.option(arguments, "--events", "1000000")) ?? 1_000_000
-        let jobs = Int(RotationBenchmark.option(arguments, "--jobs", "10000")) ?? 10_000
-        // `--keep DIR` keeps the filled log in DIR and reuses it on the next run (a profile of
-        // one measure need not wait for the fill again).
-        let kept = RotationBenchmark.option(arguments, "--keep", "")
+    static func run(_ options: BenchOptions) async throws -> [BenchRow] {
+        let events = options.size("--events", full: 1_000_000, quick: 100_000)
+        let jobs = options.size("--jobs", full: 10_000, quick: 1_000)
+        let runs = options.size("--runs", full: 5, quick: 2)
         let dir =
-            try kept.isEmpty ? TemporaryDirectory(prefix: "rekey-bench-audit") : TemporaryDirectory(existing: kept)
-        defer { if kept.isEmpty { dir.remove() } }
-        let reuse = !kept.isEmpty && FileManager.default.fileExists(atPath: dir.file("audit.sqlite"))
-        let key = try AuditKey.loadOrCreate(path: dir.file("audit.key"))
+            try options.keep.map { try TemporaryDirectory(existing: $0) }
+            ?? TemporaryDirectory(prefix: "rekey-bench-audit")
+        defer { if options.keep == nil { dir.remove() } }
+        let state = dir.file("state")
+        let database = state + "/audit.sqlite"
+        let reuse = FileManager.default.fileExists(atPath: database)
+        if !FileManager.default.fileExists(atPath: dir.file("jobs/job-\(jobs - 1).yaml")) {
+            try IdleBenchmark.writeJobFiles(count: jobs, in: dir.path)
+        }
+        let key = try AuditKey.loadOrCreate(path: state + "/audit.key")
         let store = try SQLiteAuditLog(
-            path: dir.file("audit.sqlite"), key: key, headPath: dir.file("audit.head"),
-            projection: JobHistoryProjection())
+            path: database, key: key, headPath: state + "/audit.head", projection: JobHistoryProjection())
+        if reuse {
+            progress("audit: reusing the log in \(state)")
+        } else {
+            progress("audit: filling \(events) events over \(jobs) jobs")
+            let fill = try await fillLog(store, events: events, jobs: jobs)
+            progress(String(format: "  filled in %.1f s", fill))
+        }
+
+        let binary = options.binary.path
+        let selection = ["--jobs", dir.file("jobs"), "--state-dir", state]
+        let report = try MeasuredCommand.runs(runs, binary, ["audit", "report"] + selection).map(\.seconds).median
+        let groupBy = try SQLiteCLIBaseline.times(database: database, sql: SQLiteCLIBaseline.groupByQuery, runs: runs)?
+            .median
+        let verifyRuns = options.size("--verify-runs", full: 3, quick: 1)
+        let verifyOutput = dir.file("verify.out")
+        var verifyTimes: [Double] = []
+        for _ in 0..<verifyRuns {
+            verifyTimes.append(
+                try MeasuredCommand.run(binary, ["audit", "verify"] + selection, stdout: verifyOutput).seconds)
+        }
+        let verify = verifyTimes.median
+        let verified = try String(contentsOfFile: verifyOutput, encoding: .utf8)
+        let verifiedEvents = verified.split(separator: "\n").first.flatMap { line in
+            line.hasPrefix("OK: ") ? Int(line.dropFirst(4).prefix { $0.isNumber }) : nil
+        }
+        let everyColumn = try SQLiteCLIBaseline.times(
+            database: database, sql: SQLiteCLIBaseline.everyColumnQuery, runs: verifyRuns)?.median
+        progress(String(format: "  report %.3f s, verify %.3f s", report, verify))
+
+        let rotations = options.size("--rotations-audited", full: 51, quick: 11)
+        let perRotation = try await rotationCost(store, rounds: rotations)
+        let fsyncLatency = measureFsync(in: dir.file("fsync-probe"))
+
+        let noShell = "no `sqlite3` shell"
+        let eventsPerSecond = Double(verifiedEvents ?? 0) / verify
+        return [
+            BenchRow(
+                row: .auditReport,
+                measure: "`rekey audit report`, \(verifiedEvents ?? events) events / \(jobs) jobs, median of \(runs)",
+                figure: seconds(report), target: "≤ 0.25 s",
+                baseline: groupBy.map { "`sqlite3` shell, `\(SQLiteCLIBaseline.groupByQuery)`: " + seconds($0) }
+                    ?? noShell,
+                ratio: BenchRow.ratio(report, groupBy ?? .nan), met: report <= 0.25),
+            BenchRow(
+                row: .auditVerify,
+                measure: "`rekey audit verify`, the same log, median of \(verifyRuns)",
+                figure: String(format: "%.3f s, %.0f events/s", verify, eventsPerSecond),
+                target: "≥ 400,000 events/s",
+                baseline: everyColumn.map { "`sqlite3` shell reading every column the chain covers: " + seconds($0) }
+                    ?? noShell,
+                ratio: BenchRow.ratio(verify, everyColumn ?? .nan),
+                met: verifiedEvents == nil ? nil : eventsPerSecond >= 400_000),
+            BenchRow(
+                row: .auditCostPerRotation,
+                measure:
+                    "audit cost of one rotation (its 7 rows in 3 commits, as a rotation commits them), median of \(rotations)",
+                figure: String(format: "%.2f ms", perRotation * 1000), target: "≤ 2 ms",
+                baseline: String(format: "one fsync on this disk: %.3f ms", fsyncLatency * 1000),
+                ratio: BenchRow.ratio(perRotation, fsyncLatency), met: perRotation <= 0.002),
+        ]
+    }
+
+    /// Appends `events` events over `jobs` jobs in bulk transactions; returns the seconds it took.
+    static func fillLog(_ store: SQLiteAuditLog, events: Int, jobs: Int) async throws -> Double {
         let steps: [AuditStep] = [.intent, .attempt, .issued, .sinkWritten, .verified, .done]
         let start = Date(timeIntervalSince1970: 1_800_000_000)
-        let fillStarted = ContinuousClock.now
+        let started = ContinuousClock.now
         var batch: [AuditEvent] = []
-        for index in 0..<(reuse ? 0 : events) {
+        for index in 0..<events {
             let job = index % jobs
             var event = AuditEvent(
                 time: start + Double(index), runID: "run-\(index / (jobs * steps.count))",
@@ -48,58 +114,16 @@ enum AuditBenchmark {
             }
         }
         if !batch.isEmpty { try await store.append(contentsOf: batch) }
-        let fill = (ContinuousClock.now - fillStarted).seconds
+        return (ContinuousClock.now - started).seconds
+    }
 
-        let jobList = (0..<jobs).map { index in
-            let here = SourceLocation(file: "bench", line: 1, column: 1)
-            return Job(
-                name: "job-\(index)", tenant: "t\(index % 100)", env: "prod",
-                provider: .questionPro(
-                    QuestionProSpec(baseURL: URL(string: "https://api.questionpro.com")!, organizationID: "\(index)")),
-                credentials: ["api_key": .env("K")], policy: Policy(every: .days(30)),
-                sinks: [SinkSpec(id: "a", kind: .file, path: "/srv/\(index)", location: here)], location: here)
-        }
-        // `--measure report,verify,rotation` (the default: all three) picks what to time.
-        let measures = Set(
-            RotationBenchmark.option(arguments, "--measure", "report,verify,rotation").split(separator: ","))
-        var reportTime = Double.nan
-        var reportRows = 0
-        if measures.contains("report") {
-            let reportStarted = ContinuousClock.now
-            let reader = try SQLiteAuditReader(path: dir.file("audit.sqlite"))
-            let report = try await AuditReport.build(
-                jobs: jobList, store: reader, filter: AuditReportFilter(), now: start + Double(events))
-            _ = try report.render(.table)
-            reportTime = (ContinuousClock.now - reportStarted).seconds
-            reportRows = report.rows.count
-        }
-
-        // Verify, best of three, beside the sqlite3 shell over the same file (best of three too):
-        // reading every row, and reading every column the chain covers.
-        var verifyTimes: [Double] = []
-        var verdict = VerifyResult.ok(count: 0)
-        for _ in 0..<(measures.contains("verify") ? 3 : 0) {
-            let verifyStarted = ContinuousClock.now
-            verdict = try AuditVerifier.verify(
-                databasePath: dir.file("audit.sqlite"), key: key, headPath: dir.file("audit.head"))
-            verifyTimes.append((ContinuousClock.now - verifyStarted).seconds)
-        }
-        let verifyTime = verifyTimes.min() ?? .nan
-        let rowsQuery = "SELECT count(*), sum(length(hash)) FROM events"
-        let baselineRuns = measures.contains("verify") ? 3 : 0
-        let rowsTime = try SQLiteCLIBaseline.times(
-            database: dir.file("audit.sqlite"), sql: rowsQuery, runs: baselineRuns)?.min()
-        let columnsTime = try SQLiteCLIBaseline.times(
-            database: dir.file("audit.sqlite"), sql: SQLiteCLIBaseline.everyColumnQuery, runs: baselineRuns
-        )?.min()
-
-        // One rotation's rows as a rotation commits them: `intent` alone (write-ahead), the
-        // successful attempt with `issued`, then the sink, hook, verify and `done` rows in one
-        // transaction; the median of 51 (`--rotations N`) rotations of one job.
-        var rotationTimes: [Double] = []
-        let rotations = Int(RotationBenchmark.option(arguments, "--rotations", "51")) ?? 51
-        for round in 0..<(measures.contains("rotation") ? rotations : 0) {
-            let rotationStarted = ContinuousClock.now
+    /// One rotation's rows as a rotation commits them: `intent` alone (write-ahead), the
+    /// successful attempt with `issued`, then the sink, hook, verify and `done` rows in one
+    /// transaction; the median seconds of `rounds` rotations of one job.
+    static func rotationCost(_ store: SQLiteAuditLog, rounds: Int) async throws -> Double {
+        var times: [Double] = []
+        for round in 0..<rounds {
+            let started = ContinuousClock.now
             let row = { (step: AuditStep) in
                 var event = AuditEvent(time: Date(), runID: "bench-\(round)", step: step, job: "job-0")
                 if step == .issued || step == .done { event.newFingerprint = String(format: "%016x", round) }
@@ -108,46 +132,24 @@ enum AuditBenchmark {
             try await store.append(row(.intent))
             try await store.append(contentsOf: [row(.attempt), row(.issued)])
             try await store.append(contentsOf: [row(.sinkWritten), row(.hook), row(.verified), row(.done)])
-            rotationTimes.append((ContinuousClock.now - rotationStarted).seconds)
+            times.append((ContinuousClock.now - started).seconds)
         }
-        let perRotation = rotationTimes.isEmpty ? .nan : rotationTimes.sorted()[rotationTimes.count / 2]
+        return times.median
+    }
 
-        let fsyncPath = dir.file("fsync-probe")
-        let fd = open(fsyncPath, O_WRONLY | O_CREAT, 0o600)
-        let fsyncStarted = ContinuousClock.now
+    /// Seconds of one one-byte write and fsync on this disk, the mean of 100.
+    static func measureFsync(in path: String) -> Double {
+        let fd = open(path, O_WRONLY | O_CREAT, 0o600)
+        defer {
+            close(fd)
+            unlink(path)
+        }
+        let started = ContinuousClock.now
         for index in 0..<100 {
             var byte = UInt8(index & 0xff)
             _ = write(fd, &byte, 1)
             _ = fsync(fd)
         }
-        let fsyncLatency = (ContinuousClock.now - fsyncStarted).seconds / 100
-        close(fd)
-
-        print("rekey-bench audit: \(events) events over \(jobs) jobs (filled in \(String(format: "%.1f", fill)) s)")
-        let verifyTarget = 400_000.0
-        let eventsPerSecond = Double(events) / verifyTime
-        print("| measure | figure | target | baseline | ratio |")
-        print("| --- | --- | --- | --- | --- |")
-        print(String(format: "| audit report (%d rows) | %.3f s | ≤ 0.25 s | | |", reportRows, reportTime))
-        let shell = SQLiteCLIBaseline.shell == nil ? "no `sqlite3` shell" : "the `sqlite3` shell failed"
-        print(
-            String(
-                format: "| audit verify (%@), best of 3 | %.3f s, %.0f events/s "
-                    + "| ≥ %.0f events/s (≤ %.3f s) | `sqlite3` shell reading every row, `%@`: %@ | %@ |",
-                verdict.description, verifyTime, eventsPerSecond, verifyTarget, Double(events) / verifyTarget,
-                rowsQuery, rowsTime.map { String(format: "%.3f s", $0) } ?? shell,
-                rowsTime.map { String(format: "%.1f×", verifyTime / $0) } ?? "–"))
-        print(
-            String(
-                format: "| audit verify, beside reading every column it hashes | | "
-                    + "| `sqlite3` shell, `SELECT count(*), total(length(run)) + … FROM events`: %@ | %@ |",
-                columnsTime.map { String(format: "%.3f s", $0) } ?? shell,
-                columnsTime.map { String(format: "%.1f×", verifyTime / $0) } ?? "–"))
-        print(
-            String(
-                format:
-                    "| audit cost of one rotation (7 rows in 3 commits, synchronous=FULL), median of %d | %.2f ms | ≤ 2 ms | | |",
-                rotations, perRotation * 1000))
-        print(String(format: "| fsync latency of this disk | %.3f ms | | | |", fsyncLatency * 1000))
+        return (ContinuousClock.now - started).seconds / 100
     }
 }

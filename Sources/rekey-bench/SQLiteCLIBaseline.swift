@@ -1,11 +1,14 @@
-// The baselines beside `audit verify`: the `sqlite3` command-line shell running a query over
-// the same log, timed the same way — reading every row (the floor the issue names), and
-// reading every column the chain covers (what verify reads), without hashing anything.
+// The baselines beside `audit report` and `audit verify`: the `sqlite3` command-line shell
+// running a query over the same log, spawned and timed the same way as `rekey` — the
+// report's `GROUP BY` (one row per job), and reading every column the chain covers (what
+// verify reads) without hashing anything.
 
 import Foundation
-import RekeyModel
 
 enum SQLiteCLIBaseline {
+    /// What `audit report` computes at the least: per job, its events and its last time.
+    static let groupByQuery = "SELECT job, count(*), max(time) FROM events GROUP BY job"
+
     /// Reads every column the hash chain covers (the length of each text, the sum of each
     /// integer column), as verify must.
     static let everyColumnQuery: String = {
@@ -19,31 +22,11 @@ enum SQLiteCLIBaseline {
     }()
 
     /// Where the `sqlite3` shell is, or nil when it is not installed.
-    static var shell: URL? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for directory in path.split(separator: ":") {
-            let candidate = URL(fileURLWithPath: String(directory)).appendingPathComponent("sqlite3")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        }
-        return nil
-    }
+    static var shell: String? { Executables.find("sqlite3") }
 
-    /// Wall seconds of each of `runs` runs of `sqlite3 -readonly DATABASE SQL` (process start included).
+    /// Wall seconds of `runs` runs of `sqlite3 -readonly DATABASE SQL`, or nil without the shell.
     static func times(database: String, sql: String, runs: Int) throws -> [Double]? {
         guard let shell else { return nil }
-        var times: [Double] = []
-        for _ in 0..<runs {
-            let process = Process()
-            process.executableURL = shell
-            process.arguments = ["-readonly", database, sql]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            let started = ContinuousClock.now
-            try process.run()
-            process.waitUntilExit()
-            times.append((ContinuousClock.now - started).seconds)
-            guard process.terminationStatus == 0 else { return nil }
-        }
-        return times
+        return try MeasuredCommand.runs(runs, shell, ["-readonly", database, sql]).map(\.seconds)
     }
 }
