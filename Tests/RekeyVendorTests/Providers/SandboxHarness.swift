@@ -17,11 +17,12 @@ struct SandboxHarness: Sendable {
     let clock: ManualClock
 
     static let settings = RetrySettings(
-        attempts: 3, base: .milliseconds(10), max: .milliseconds(40), timeout: .seconds(3), deadline: .seconds(60))
+        attempts: 3, base: .milliseconds(10), max: .milliseconds(40), timeout: LoopbackTimeout.answer,
+        deadline: .seconds(120))
 
     /// Starts a sandbox, runs `body`, and always stops it and the client.
     static func with<T>(
-        options: SandboxOptions = SandboxOptions(), connectTimeout: Duration = .seconds(2),
+        options: SandboxOptions = SandboxOptions(), connectTimeout: Duration = .seconds(10),
         _ body: (SandboxHarness) async throws -> T
     ) async throws -> T {
         let sandbox = VendorSandbox(options: options)
