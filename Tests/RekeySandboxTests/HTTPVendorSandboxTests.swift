@@ -16,18 +16,7 @@ import Testing
         _ options: SandboxOptions = SandboxOptions(),
         _ body: (VendorSandbox, URL, VendorHTTPClient) async throws -> Void
     ) async throws {
-        let sandbox = VendorSandbox(options: options)
-        let url = try await sandbox.start()
-        let client = VendorHTTPClient(environment: [:])
-        do {
-            try await body(sandbox, url, client)
-        } catch {
-            await client.shutdown()
-            await sandbox.stop()
-            throw error
-        }
-        await client.shutdown()
-        await sandbox.stop()
+        try await SandboxSession.with(options: options, body)
     }
 
     func send(

@@ -12,19 +12,10 @@ import Testing
     /// Runs `body` against a fresh sandbox and returns what it recorded.
     func recorded(_ body: (VendorSandbox, URL, VendorHTTPClient) async throws -> Void) async throws -> [SandboxRequest]
     {
-        let sandbox = VendorSandbox()
-        let url = try await sandbox.start()
-        let client = VendorHTTPClient(environment: [:])
-        do {
+        try await SandboxSession.with { sandbox, url, client in
             try await body(sandbox, url, client)
-        } catch {
-            await client.shutdown()
-            await sandbox.stop()
-            throw error
+            return sandbox.requests
         }
-        await client.shutdown()
-        await sandbox.stop()
-        return sandbox.requests
     }
 
     func expectUserAgent(_ request: SandboxRequest, sourceLocation: Testing.SourceLocation = #_sourceLocation) {

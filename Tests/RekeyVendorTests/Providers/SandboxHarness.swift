@@ -25,19 +25,8 @@ struct SandboxHarness: Sendable {
         options: SandboxOptions = SandboxOptions(), connectTimeout: Duration = .seconds(10),
         _ body: (SandboxHarness) async throws -> T
     ) async throws -> T {
-        let sandbox = VendorSandbox(options: options)
-        let url = try await sandbox.start()
-        let client = VendorHTTPClient(environment: [:], connectTimeout: connectTimeout)
-        let harness = SandboxHarness(sandbox: sandbox, url: url, client: client, clock: ManualClock())
-        do {
-            let result = try await body(harness)
-            await client.shutdown()
-            await sandbox.stop()
-            return result
-        } catch {
-            await client.shutdown()
-            await sandbox.stop()
-            throw error
+        try await SandboxSession.with(options: options, connectTimeout: connectTimeout) { sandbox, url, client in
+            try await body(SandboxHarness(sandbox: sandbox, url: url, client: client, clock: ManualClock()))
         }
     }
 
