@@ -11,14 +11,17 @@ import Foundation
 public final class SandboxProcess: @unchecked Sendable {
     public let process: Process
     public let url: URL
+    /// (organization id, the key the sandbox issued first), in the sandbox's order.
+    public let accounts: [(organization: String, key: String)]
     /// organization id → the key the sandbox issued first.
-    public let initialKeys: [String: String]
+    public var initialKeys: [String: String] { Dictionary(accounts, uniquingKeysWith: { $1 }) }
     /// The described vendor's key id → its first key.
     public let initialHTTPKeys: [String: String]
 
-    public init(arguments: [String]) throws {
+    /// `rekey sandbox --json` of `binary` (the build under test unless given).
+    public init(binary: URL = RekeyProcess.binary, arguments: [String]) throws {
         let process = Process()
-        process.executableURL = RekeyProcess.binary
+        process.executableURL = binary
         process.arguments = ["sandbox", "--json"] + arguments
         let out = Pipe()
         process.standardOutput = out
@@ -41,11 +44,10 @@ public final class SandboxProcess: @unchecked Sendable {
             throw CocoaError(.fileReadCorruptFile)
         }
         self.url = url
-        var keys: [String: String] = [:]
-        for account in object["questionpro"] as? [[String: String]] ?? [] {
-            if let org = account["organization_id"], let key = account["api_key"] { keys[org] = key }
+        accounts = (object["questionpro"] as? [[String: String]] ?? []).compactMap { account in
+            guard let org = account["organization_id"], let key = account["api_key"] else { return nil }
+            return (org, key)
         }
-        initialKeys = keys
         initialHTTPKeys = Self.httpKeys(object)
     }
 
@@ -62,7 +64,8 @@ public final class SandboxProcess: @unchecked Sendable {
         process.waitUntilExit()
     }
 
-    func get(_ path: String) throws -> Data {
+    /// `GET path` from the sandbox, waiting up to `timeout` seconds.
+    public func get(_ path: String, timeout: Double = 30) throws -> Data {
         let semaphore = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var result: Data?
         let task = URLSession.shared.dataTask(with: url.appendingPathComponent(path)) { data, _, _ in
@@ -70,7 +73,7 @@ public final class SandboxProcess: @unchecked Sendable {
             semaphore.signal()
         }
         task.resume()
-        _ = semaphore.wait(timeout: .now() + 30)
+        _ = semaphore.wait(timeout: .now() + timeout)
         guard let data = result else { throw CocoaError(.fileReadUnknown) }
         return data
     }

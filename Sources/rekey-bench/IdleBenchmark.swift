@@ -73,24 +73,7 @@ enum IdleBenchmark {
 
     /// `count` QuestionPro job files (job-N.yaml in DIR/jobs) with an env-file sink each (N.env in DIR/sinks).
     static func writeJobFiles(count: Int, in directory: String) throws {
-        for path in [directory + "/jobs", directory + "/sinks", directory + "/state"] {
-            try FileManager.default.createDirectory(
-                atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        }
-        for index in 0..<count {
-            _ = FileManager.default.createFile(
-                atPath: "\(directory)/sinks/\(index).env", contents: Data("API_KEY='bench-key-\(index)'\n".utf8),
-                attributes: [.posixPermissions: 0o600])
-            try """
-            name: job-\(index)
-            tenant: t\(index % 100)
-            env: prod
-            provider: {kind: questionpro.api-key, datacenter: com, organization_id: "\(index)"}
-            credentials: {api_key: {sink: app}}
-            policy: {every: 30d}
-            sinks: [{id: app, kind: env-file, path: ../sinks/\(index).env, key: API_KEY}]
-
-            """.write(toFile: "\(directory)/jobs/job-\(index).yaml", atomically: false, encoding: .utf8)
-        }
+        let accounts = (0..<count).map { (organization: "\($0)", key: "bench-key-\($0)") }
+        try BenchJobFiles.write(accounts, in: directory, endpoint: "datacenter: com", tenants: 100)
     }
 }
