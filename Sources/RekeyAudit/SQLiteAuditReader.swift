@@ -50,17 +50,6 @@ public final class SQLiteAuditReader: AuditLogReader {
         try database.read { db in try SQLiteEventQueries.forEachHistoryEvent(db, body) }
     }
 
-    /// Streams every event in chain order (the state check folds a million rows without
-    /// holding them); `body` returns false to stop.
-    public func forEachEvent(_ body: (AuditEvent) -> Bool) throws {
-        try database.read { db in
-            let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM events ORDER BY seq")
-            while let row = try cursor.next() {
-                if !body(AuditSchema.event(from: row)) { break }
-            }
-        }
-    }
-
     /// Lends every stored row to `body` in chain order, without mapping it to an event
     /// (verify reads a million rows this way, streamed); `body` returns false to stop.
     func forEachStoredRow(_ body: (StoredAuditRow) throws -> Bool) throws {

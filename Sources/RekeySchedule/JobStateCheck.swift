@@ -27,16 +27,6 @@ public enum JobStateCheck {
         }
     }
 
-    /// Compares `reader`'s table with the fold of every event it holds.
-    public static func check(_ reader: SQLiteAuditReader) async throws -> Result {
-        var folded = JobHistory.Histories()
-        try reader.forEachEvent { event in
-            folded.apply(event)
-            return true
-        }
-        return try await compare(reader, with: folded.byJob)
-    }
-
     /// `audit verify` in one pass over the log: the chain, and the fold of its events for
     /// the table check (nil when the chain itself fails). `rebuild` runs between the two
     /// (`--rebuild-state`), after a chain that verified.

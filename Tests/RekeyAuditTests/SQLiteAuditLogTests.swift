@@ -45,6 +45,11 @@ import Testing
 
         func verify() throws -> VerifyResult { try AuditVerifier.verify(databasePath: db, key: key, headPath: head) }
 
+        /// `audit verify`'s verdict on the per-job state table (nil when the chain fails).
+        func verifiedTable() async throws -> JobStateCheck.Result? {
+            try await JobStateCheck.verify(databasePath: db, key: key, headPath: head).table
+        }
+
         func fill(_ count: Int) async throws {
             let store = try store()
             for index in 0..<count { try await store.append(SQLiteAuditLogTests.event(.attempt, at: Double(index))) }
@@ -205,7 +210,7 @@ import Testing
         let table = try #require(try await store.jobStates(version: JobHistoryProjection.version))
         #expect(table.count == 7)
         #expect(try await store.histories() == JobHistory.fold(all))
-        #expect(try await JobStateCheck.check(SQLiteAuditReader(path: f.db)) == .matches(jobs: 7))
+        #expect(try await f.verifiedTable() == .matches(jobs: 7))
 
         // An edited row: readers would trust it, so verify must not.
         // Readable but wrong: every job given another job's state.
@@ -213,13 +218,13 @@ import Testing
             "UPDATE job_state SET state = (SELECT s.state FROM job_state s WHERE s.job > job_state.job ORDER BY s.job LIMIT 1) WHERE job < (SELECT max(job) FROM job_state)"
         )
         #expect(status == 0, "\(output)")
-        guard case .differs(let jobs) = try await JobStateCheck.check(SQLiteAuditReader(path: f.db)) else {
+        guard case .differs(let jobs)? = try await f.verifiedTable() else {
             Issue.record("an edited state table went unnoticed")
             return
         }
         #expect(!jobs.isEmpty)
         try store.rebuildProjection()
-        #expect(try await JobStateCheck.check(SQLiteAuditReader(path: f.db)) == .matches(jobs: 7))
+        #expect(try await f.verifiedTable() == .matches(jobs: 7))
     }
 
     @Test func verifyChecksTheChainAndTheStateTableInOnePass() async throws {
