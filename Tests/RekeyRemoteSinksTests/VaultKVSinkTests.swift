@@ -123,6 +123,20 @@ import Testing
         await writer.shutdown()
     }
 
+    /// A write with `token` is refused clearly (never echoing the token), and the old value stays.
+    static func expectRefused(token: String, server: LocalStoreServer, path: String) async throws {
+        let writer = Self.writer(token: token)
+        await #expect {
+            try await writer.write(Secret("new-key"), to: Self.sink(server, path: path))
+        } throws: { error in
+            guard case .remote(let failure) = error as? SinkError else { return false }
+            return failure.kind == .unauthorised && failure.description.contains("refused the token")
+                && !failure.description.contains(token)
+        }
+        #expect(try VaultAdmin(server: server).get(path).fields["api_key"] as? String == "old-key")
+        await writer.shutdown()
+    }
+
     @Test func aRevokedTokenIsAClearErrorThatNeverShowsTheToken() async throws {
         guard let server = await LocalStoreServer.openBao else { return }
         let admin = VaultAdmin(server: server)
@@ -132,16 +146,7 @@ import Testing
             "writer": #"path "secret/data/*" { capabilities = ["read", "create", "update"] }"#
         ])
         try admin.revoke(token)
-        let writer = Self.writer(token: token)
-        await #expect {
-            try await writer.write(Secret("new-key"), to: Self.sink(server, path: path))
-        } throws: { error in
-            guard case .remote(let failure) = error as? SinkError else { return false }
-            return failure.kind == .unauthorised && failure.description.contains("refused the token")
-                && !failure.description.contains(token)
-        }
-        #expect(try admin.get(path).fields["api_key"] as? String == "old-key")
-        await writer.shutdown()
+        try await Self.expectRefused(token: token, server: server, path: path)
     }
 
     /// A token whose TTL ran out (OpenBao's own expiry, not a revoke): the same clear
@@ -160,16 +165,7 @@ import Testing
         {
             try await Task.sleep(for: .milliseconds(250))
         }
-        let writer = Self.writer(token: token)
-        await #expect {
-            try await writer.write(Secret("new-key"), to: Self.sink(server, path: path))
-        } throws: { error in
-            guard case .remote(let failure) = error as? SinkError else { return false }
-            return failure.kind == .unauthorised && failure.description.contains("refused the token")
-                && !failure.description.contains(token)
-        }
-        #expect(try admin.get(path).fields["api_key"] as? String == "old-key")
-        await writer.shutdown()
+        try await Self.expectRefused(token: token, server: server, path: path)
     }
 
     @Test func aStoreThatDoesNotAnswerIsATransientPreflightProblem() async throws {
