@@ -41,6 +41,10 @@ import Testing
         history.tenant = text()
         history.env = text()
         history.provider = text()
+        history.revokeDue = date()
+        history.revokeFailures = Int(random.nextUInt64() % 1000)
+        history.currentCredentialID = text()
+        history.pendingRevokeID = text()
         return history
     }
 

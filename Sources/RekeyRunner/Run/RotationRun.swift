@@ -110,7 +110,7 @@ public struct RotationRun: Sendable {
         }
         defer { lease.release() }
         let outcome = await rotateLocked(job, decision, history)
-        if [.failed, .needsRecovery, .unsettled, .hookFailed].contains(outcome.kind), !options.dryRun {
+        if [.failed, .needsRecovery, .unsettled, .hookFailed, .revokeFailed].contains(outcome.kind), !options.dryRun {
             await notifyFailure(job, outcome)
         }
         return outcome
@@ -119,6 +119,7 @@ public struct RotationRun: Sendable {
     private func rotateLocked(_ job: Job, _ decision: ScheduleDecision, _ history: JobHistory) async -> JobOutcome {
         let procedure = RotationProcedure(environment: environment, run: run, job: job)
         if options.dryRun { return await procedure.dryRun(decision, probe: options.probe) }
+        if decision.revokeOnly { return await procedure.revokePending(history: history) }
         guard decision.hooksOnly else { return await procedure.rotate(history: history) }
         let started = environment.clock.now()
         let failure = await procedure.runHooks()
