@@ -83,12 +83,14 @@ package struct JobDecoder {
     /// `previous_id:`: the id of the credential a two-key job holds before its first rotation,
     /// which that rotation revokes. Held to the same rule as any id that goes into a URL.
     private mutating func decodePreviousID(_ map: YAMLNode, provider: ProviderSpec?) -> String? {
-        guard let node = map["previous_id"], let id = reader.string(map, "previous_id", required: false, context: "a job")
+        guard let node = map["previous_id"],
+            let id = reader.string(map, "previous_id", required: false, context: "a job")
         else { return nil }
         if let provider {
             guard case .http(let spec) = provider, spec.rotation == .twoKey else {
                 reader.error(
-                    node, "'previous_id' is for rotation: two-key only: it names the credential the first rotation revokes",
+                    node,
+                    "'previous_id' is for rotation: two-key only: it names the credential the first rotation revokes",
                     hint: "leave it out, or use provider: {kind: http, rotation: two-key, ...}")
                 return nil
             }
@@ -96,7 +98,8 @@ package struct JobDecoder {
         guard CredentialID.isSafe(id) else {
             // Not echoed: it may hold exactly the characters that make it unsafe.
             reader.error(
-                node, "'previous_id' may not be empty or hold \(CredentialID.refusedCharacters): it goes into the revoke URL",
+                node,
+                "'previous_id' may not be empty or hold \(CredentialID.refusedCharacters): it goes into the revoke URL",
                 hint: "write the id exactly as the vendor shows it, e.g. previous_id: key_1")
             return nil
         }

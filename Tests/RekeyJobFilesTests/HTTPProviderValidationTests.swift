@@ -43,7 +43,6 @@ import Testing
 
     static func errors(_ text: String) throws -> [Diagnostic] { try JobFileDiagnosticsTests.errors(text) }
 
-
     static func spec(_ text: String) throws -> HTTPProviderSpec {
         let (result, dir) = try JobFileDiagnosticsTests.load(["job.yaml": text])
         defer { dir.remove() }

@@ -50,7 +50,10 @@ struct RevokeStage: Sendable {
             let revoker = provider as? any TwoKeyProvider
         else {
             return .failure(
-                Refusal(text: "the job is no longer a two-key rotation with a revoke request; revoke it at the vendor by hand"))
+                Refusal(
+                    text:
+                        "the job is no longer a two-key rotation with a revoke request; revoke it at the vendor by hand"
+                ))
         }
         guard let currentFingerprint else {
             return .failure(Refusal(text: "no delivered credential is recorded to check the sinks against"))
@@ -91,12 +94,14 @@ struct RevokeStage: Sendable {
         switch await provider.probe(current, timeout: job.policy.retry.timeout) {
         case .works: break
         case .dead:
-            return .failure(Refusal(text: "the vendor rejects the new credential, so the old one may be the only working one"))
+            return .failure(
+                Refusal(text: "the vendor rejects the new credential, so the old one may be the only working one"))
         case .noAnswer(let why):
             return .failure(Refusal(text: "the new credential could not be checked (\(why))"))
         }
         do {
-            try await revoker.revoke(id: id, current: current, credentials: credentials, timeout: job.policy.retry.timeout)
+            try await revoker.revoke(
+                id: id, current: current, credentials: credentials, timeout: job.policy.retry.timeout)
             return .success(nil)
         } catch let error where error.status == 404 || error.status == 410 {
             // A revoke whose answer was lost, retried: the vendor no longer knows the id.

@@ -76,7 +76,8 @@ struct RotationProcedure: Sendable {
             case .revoke(let id, let due, let warning):
                 details += [warning].compactMap { $0 }
                 guard due <= environment.clock.now() else {
-                    details.append("the previous credential (id \(id)) is revoked at or after \(Timestamps.iso8601(due))")
+                    details.append(
+                        "the previous credential (id \(id)) is revoked at or after \(Timestamps.iso8601(due))")
                     break
                 }
                 // `after: 0`: the overlap is over as soon as the app reloaded onto the new credential.
