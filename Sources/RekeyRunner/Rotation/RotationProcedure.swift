@@ -80,10 +80,16 @@ struct RotationProcedure: Sendable {
                         "the previous credential (id \(id)) is revoked at or after \(Timestamps.iso8601(due))")
                     break
                 }
-                // `after: 0`: the overlap is over as soon as the app reloaded onto the new credential.
-                let fingerprint = environment.fingerprint(kept.secret.secret)
+                // `after: 0`: the overlap is over as soon as the app reloaded onto the new
+                // credential. Carried out from the log, as a later run would: only a revoke the
+                // log holds as pending (with the `done` it follows) is ever sent.
+                guard let durable = try? await environment.audit.histories()[job.name], durable.pendingRevokeID == id
+                else {
+                    details.append("the previous credential (id \(id)) is revoked by a later run")
+                    break
+                }
                 if let reason = await RevokeStage(environment: environment, journal: journal).revoke(
-                    id: id, currentID: issued.credentialID, currentFingerprint: fingerprint)
+                    id: id, currentID: durable.currentCredentialID, currentFingerprint: durable.doneFingerprint)
                 {
                     let text = (details + ["rotated, but " + reason.description]).joined(separator: "; ")
                     return outcome(reason.outcome, attempts: attempts, text).because(reason)
