@@ -142,6 +142,28 @@ import Testing
         await setup.close()
     }
 
+    @Test func aFailedReloadHookKeepsTheOldKeyUntilTheHooksRanThenRevokes() async throws {
+        let setup = try await Setup()
+        let failing = setup.job(hooks: [HookSpec(argv: ["/bin/sh", "-c", "exit 3"])])
+
+        let first = try await setup.run(failing, force: true)
+        #expect(first.count(.hookFailed) == 1, "\(first.render())")
+        #expect(setup.sandbox.httpKeys.map(\.id) == ["key_1", "key_2"], "the app may still use the old key")
+        #expect(!setup.endpoints.contains("http-revoke"))
+        #expect(try await setup.history(failing).pendingRevokeID == "key_1")
+        #expect(try await setup.state(failing) == .hookFailed)
+
+        // The hook is fixed: the next run re-runs it, then revokes in the same run.
+        let fixed = setup.job(hooks: [Self.reloadHook])
+        let second = try await setup.run(fixed)
+        #expect(second.count(.revoked) == 1, "\(second.render())")
+        #expect(second.outcomes.first?.message?.hasPrefix("hooks re-ran; revoked the previous credential") == true)
+        #expect(setup.sandbox.httpKeys.map(\.id) == ["key_2"])
+        #expect(try await setup.state(fixed) == .ok)
+        #expect(setup.downtime.withLock { $0 }.isEmpty, "\(setup.downtime.withLock { $0 })")
+        await setup.close()
+    }
+
     @Test func aLongerOverlapIsRevokedByTheFirstRunAfterIt() async throws {
         let setup = try await Setup()
         let job = setup.job(after: .hours(1))

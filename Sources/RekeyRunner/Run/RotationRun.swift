@@ -126,7 +126,17 @@ public struct RotationRun: Sendable {
         let outcome = JobOutcome(
             job, failure == nil ? .hooksRerun : .hookFailed,
             seconds: environment.clock.now().timeIntervalSince(started), message: failure?.description)
-        return failure.map(outcome.because) ?? outcome
+        if let failure { return outcome.because(failure) }
+        // Two-key: the app has now reloaded onto the new credential, so a revoke that is due
+        // (it waited for these hooks) need not wait for another run.
+        var reloaded = history
+        reloaded.hookFailed = false
+        guard Scheduler.decide(job: job, history: reloaded, now: environment.clock.now()).revokeOnly else {
+            return outcome
+        }
+        var revoked = await procedure.revokePending(history: reloaded)
+        revoked.message = ["hooks re-ran", revoked.message].compactMap { $0 }.joined(separator: "; ")
+        return revoked
     }
 
     /// `on_failure` hooks (the job's, then rekey.yaml's) with the state and error; never a secret.
