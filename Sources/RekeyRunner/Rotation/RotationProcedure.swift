@@ -3,7 +3,7 @@
 // committed as `issued`) → then, for a regenerate, delivery → hooks → verify, and for a
 // login or a two-key issue, verify → delivery → hooks → `done` (with the stages' rows) →
 // spool removed; for a two-key issue then the revoke of the previous credential, right away
-// when its overlap (`after`) is 0, else by a later run (`revokePending`).
+// when its overlap (`after`) is 0, else by a later run (`RotationProcedure+TwoKey`).
 // Recovery and adoption enter at `complete` with a secret that is already spooled.
 
 import Foundation
@@ -68,48 +68,14 @@ struct RotationProcedure: Sendable {
             }
             // Say what was survived: an operator reading "2 attempts" wants to know why.
             var details = survived.isEmpty ? [] : ["survived: " + survived.joined(separator: "; ")]
-            switch plan {
-            case .nothing:
-                break
-            case .leave(let warning):
-                details.append(warning)
-            case .revoke(let id, let due, let warning):
-                details += [warning].compactMap { $0 }
-                guard due <= environment.clock.now() else {
-                    details.append(
-                        "the previous credential (id \(id)) is revoked at or after \(Timestamps.iso8601(due))")
-                    break
-                }
-                // `after: 0`: the overlap is over as soon as the app reloaded onto the new
-                // credential. Carried out from the log, as a later run would: only a revoke the
-                // log holds as pending (with the `done` it follows) is ever sent.
-                guard let durable = try? await environment.audit.histories()[job.name], durable.pendingRevokeID == id
-                else {
-                    details.append("the previous credential (id \(id)) is revoked by a later run")
-                    break
-                }
-                if let reason = await RevokeStage(environment: environment, journal: journal).revoke(
-                    id: id, currentID: durable.currentCredentialID, currentFingerprint: durable.doneFingerprint)
-                {
-                    let text = (details + ["rotated, but " + reason.description]).joined(separator: "; ")
-                    return outcome(reason.outcome, attempts: attempts, text).because(reason)
-                }
-                details.append("revoked the previous credential (id \(id))")
+            let (said, revokeFailure) = await afterDone(plan)
+            details += said
+            if let revokeFailure {
+                let text = (details + ["rotated, but " + revokeFailure.description]).joined(separator: "; ")
+                return outcome(revokeFailure.outcome, attempts: attempts, text).because(revokeFailure)
             }
             return outcome(.rotated, attempts: attempts, details.isEmpty ? nil : details.joined(separator: "; "))
         }
-    }
-
-    /// A due pending revoke (two-key), alone: nothing is issued in this run.
-    func revokePending(history: JobHistory) async -> JobOutcome {
-        let started = environment.clock.now()
-        guard let id = history.pendingRevokeID else { return JobOutcome(job, .revoked, message: "nothing to revoke") }
-        let reason = await RevokeStage(environment: environment, journal: journal).revoke(
-            id: id, currentID: history.currentCredentialID, currentFingerprint: history.doneFingerprint)
-        let outcome = JobOutcome(
-            job, reason?.outcome ?? .revoked, seconds: environment.clock.now().timeIntervalSince(started),
-            message: reason?.description ?? "revoked the previous credential (id \(id))")
-        return reason.map(outcome.because) ?? outcome
     }
 
     /// A kept secret's way to `done`. The order depends on what happened to the old key:
