@@ -110,6 +110,7 @@ import Testing
     @Test func aTwoKeyRotationKeepsAKeyTheVendorAcceptsInEverySinkAtEveryStep() async throws {
         let setup = try await Setup()
         let job = setup.job(hooks: [Self.reloadHook])
+        let old = setup.sandbox.httpKeys[0].key
         setup.sample("before the run")
 
         let summary = try await setup.run(job, force: true)
@@ -139,6 +140,13 @@ import Testing
         #expect(history.currentCredentialID == "key_2")
         #expect(history.pendingRevokeID == nil)
         #expect(try await setup.state(job) == .ok)
+        // Ids and fingerprints in the log, never a key.
+        let rows = try await SQLiteAuditReader.openIfPresent(path: setup.paths.database).events(AuditEventFilter())
+        let message = summary.outcomes.first?.message ?? ""
+        for key in [old, keys[0].key] {
+            #expect(!rows.contains { String(describing: $0).contains(key) }, "a key in the audit log")
+            #expect(!message.contains(key))
+        }
         await setup.close()
     }
 
