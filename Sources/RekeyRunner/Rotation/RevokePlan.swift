@@ -30,7 +30,7 @@ enum RevokePlan: Sendable, Equatable {
             let why =
                 history.lastSuccess == nil
                 ? "the old credential was left alone: name previous_id to have rekey revoke it"
-                : "the old credential was left alone: rekey does not know its id (it was adopted or issued without one); revoke it at the vendor by hand"
+                : "the old credential was left alone: rekey does not know its id (it was adopted, issued without one, or current before the job was two-key; previous_id applies only to a job's first rotation); revoke it at the vendor by hand"
             return .leave(warning: [why, noNewID].compactMap { $0 }.joined(separator: "; "))
         }
         if previous == newID {
