@@ -23,6 +23,7 @@ extension JobHistory {
             (configurationProblem ? 1 : 0) | (openIntent ? 2 : 0) | (needsRecovery ? 4 : 0) | (hookFailed ? 8 : 0))
         for text in [
             lastError, doneFingerprint, provenProbe, tenant, env, provider, currentCredentialID, pendingRevokeID,
+            pendingRevokeFingerprint,
         ] {
             StateFields.put(text, into: &out)
         }
@@ -60,6 +61,7 @@ extension JobHistory {
         provider = try fields.text()
         currentCredentialID = try fields.text()
         pendingRevokeID = try fields.text()
+        pendingRevokeFingerprint = try fields.text()
         guard fields.isAtEnd else { throw .unreadable }
     }
 }

@@ -54,6 +54,9 @@ public struct JobHistory: Sendable, Hashable, Codable {
     /// The previous credential still to be revoked (`revoke-pending`), until `revoked`.
     /// While it is set the job issues nothing new.
     public var pendingRevokeID: String?
+    /// The fingerprint of the credential the pending revoke names, when known: it is never
+    /// revoked while it is the one the sinks hold (an operator may have adopted it back).
+    public var pendingRevokeFingerprint: String?
     /// When the pending revoke falls due: the `done` that made it pending, plus `after`.
     public var revokeDue: Date?
     /// Revokes of the pending id that failed in a row; they set its backoff.
@@ -168,6 +171,7 @@ public struct JobHistory: Sendable, Hashable, Codable {
             if let probe = event.probeConfig { provenProbe = probe }
         case .revokePending:
             pendingRevokeID = event.credentialID
+            pendingRevokeFingerprint = event.oldFingerprint
             revokeDue = event.expiry ?? event.time
             revokeFailures = 0
         case .revokeFailed:
@@ -176,6 +180,7 @@ public struct JobHistory: Sendable, Hashable, Codable {
             lastError = event.message
         case .revoked:
             pendingRevokeID = nil
+            pendingRevokeFingerprint = nil
             revokeDue = nil
             revokeFailures = 0
             lastError = nil

@@ -264,6 +264,30 @@ import Testing
         await setup.close()
     }
 
+    @Test func aCredentialAdoptedBackDuringTheOverlapIsNeverRevoked() async throws {
+        let setup = try await Setup()
+        let job = setup.job(after: .hours(1))
+        let old = setup.sandbox.httpKeys[0].key
+        #expect(try await setup.run(job, force: true).count(.rotated) == 1)
+        #expect(try await setup.events(job, .revokePending).first?.oldFingerprint != nil)
+
+        // An operator puts the old key back (`rekey adopt`): its revoke must not go out.
+        let environment = try RunEnvironment.production(
+            paths: setup.paths, clock: setup.clock, settleDelay: .milliseconds(10), log: { _ in })
+        _ = try await Adoption(environment: environment, run: TestRunEnvironment.run).adopt(Secret(old), job: job)
+        await environment.close()
+        #expect(setup.appKey == old && setup.workerKey == old)
+
+        setup.clock.advance(by: .seconds(3600))
+        let refused = try await setup.run(job)
+        #expect(refused.count(.revokeFailed) == 1, "\(refused.render())")
+        let message = refused.outcomes.first?.message ?? ""
+        #expect(message.contains("it names the credential the sinks hold now"), "\(message)")
+        #expect(!setup.endpoints.contains("http-revoke"))
+        #expect(setup.sandbox.httpAcceptedSecrets.contains(old))
+        await setup.close()
+    }
+
     @Test func theNewCredentialsOwnIDIsNeverRevoked() async throws {
         let setup = try await Setup()
         // The vendor will give the new key id key_2: a previous_id naming it must not revoke it.

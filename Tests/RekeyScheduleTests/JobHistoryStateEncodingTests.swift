@@ -45,6 +45,7 @@ import Testing
         history.revokeFailures = Int(random.nextUInt64() % 1000)
         history.currentCredentialID = text()
         history.pendingRevokeID = text()
+        history.pendingRevokeFingerprint = text()
         return history
     }
 

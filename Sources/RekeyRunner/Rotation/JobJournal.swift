@@ -110,12 +110,17 @@ struct JobJournal: Sendable {
 
     /// Two-key: the previous credential `id` is to be revoked at `due`; committed with the
     /// `done` it follows, so a pending revoke is never lost between the two.
-    func revokePendingRow(id: String, due: Date, currentFingerprint: String) -> AuditEvent {
+    /// `revokedFingerprint`: the credential `id` names, as rekey knew it (never revoked while
+    /// it is the current one).
+    func revokePendingRow(id: String, due: Date, currentFingerprint: String, revokedFingerprint: String?)
+        -> AuditEvent
+    {
         var event = row(
             .revokePending, "the previous credential (id \(id)) is revoked at or after \(Timestamps.iso8601(due))")
         event.credentialID = id
         event.expiry = due
         event.newFingerprint = currentFingerprint
+        event.oldFingerprint = revokedFingerprint
         return event
     }
 

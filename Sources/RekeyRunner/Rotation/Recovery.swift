@@ -130,7 +130,8 @@ public struct Recovery: Sendable {
         // Two-key: the previous credential's revoke becomes pending with `done`; a later run
         // carries it out (this run does not rotate a job it recovered).
         let plan = RevokePlan.after(
-            job: job, history: history, newID: entry.credentialID, now: environment.clock.now())
+            job: job, history: history, newID: entry.credentialID, oldFingerprint: history.doneFingerprint,
+            now: environment.clock.now())
         if let reason = await procedure.complete(.spooled(entry), verification: .byPolicy(provider), revoke: plan) {
             return JobOutcome(job, reason.outcome, message: reason.description).because(reason)
         }

@@ -11,14 +11,18 @@ import RekeySchedule
 enum RevokePlan: Sendable, Equatable {
     /// Not a two-key rotation: nothing to revoke.
     case nothing
-    /// Revoke `id` at or after `due` (the `revoke-pending` row, committed with `done`).
-    case revoke(id: String, due: Date, warning: String?)
+    /// Revoke `id` at or after `due` (the `revoke-pending` row, committed with `done`);
+    /// `fingerprint` is the credential it names, as rekey last knew it.
+    case revoke(id: String, due: Date, fingerprint: String?, warning: String?)
     /// Leave the old credential alone, and say why.
     case leave(warning: String)
 
     /// The plan for a two-key rotation of `job` that completes now with the new credential
-    /// `newID`; `history` is the job's history from before this rotation's `done`.
-    static func after(job: Job, history: JobHistory, newID: String?, now: Date) -> RevokePlan {
+    /// `newID`; `history` is the job's history from before this rotation's `done`, and
+    /// `oldFingerprint` the fingerprint of the credential it replaces.
+    static func after(job: Job, history: JobHistory, newID: String?, oldFingerprint: String?, now: Date)
+        -> RevokePlan
+    {
         guard let revoke = job.provider.twoKeyRevoke else { return .nothing }
         // An answer without an id: this credential works, but no later rotation can name it.
         let noNewID =
@@ -45,6 +49,7 @@ enum RevokePlan: Sendable, Equatable {
                     "the old credential was left alone: its id holds \(CredentialID.refusedCharacters) and cannot travel safely in the revoke URL; revoke it at the vendor by hand"
             )
         }
-        return .revoke(id: previous, due: now + revoke.after.timeInterval, warning: noNewID)
+        return .revoke(
+            id: previous, due: now + revoke.after.timeInterval, fingerprint: oldFingerprint, warning: noNewID)
     }
 }

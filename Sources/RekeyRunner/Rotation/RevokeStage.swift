@@ -19,11 +19,16 @@ struct RevokeStage: Sendable {
     var job: Job { journal.job }
 
     /// Revokes `id`. `currentID` and `currentFingerprint` describe the credential the last
-    /// `done` delivered. Returns nil once `revoked` is recorded, else the reason (recorded
-    /// as `revoke-failed`).
-    func revoke(id: String, currentID: String?, currentFingerprint: String?) async -> RotationReason? {
+    /// `done` delivered; `revokedFingerprint` the one `id` names, when known. Returns nil once
+    /// `revoked` is recorded, else the reason (recorded as `revoke-failed`).
+    func revoke(id: String, currentID: String?, currentFingerprint: String?, revokedFingerprint: String?) async
+        -> RotationReason?
+    {
         let reason: RotationReason
-        switch await revokeChecked(id: id, currentID: currentID, currentFingerprint: currentFingerprint) {
+        switch await revokeChecked(
+            id: id, currentID: currentID, currentFingerprint: currentFingerprint, revokedFingerprint: revokedFingerprint
+        )
+        {
         case .success(let note):
             await journal.commit([journal.revokedRow(id: id, currentFingerprint: currentFingerprint, note: note)])
             return nil
@@ -39,11 +44,19 @@ struct RevokeStage: Sendable {
         var text: String
     }
 
-    private func revokeChecked(id: String, currentID: String?, currentFingerprint: String?) async
-        -> Result<String?, Refusal>
-    {
+    private func revokeChecked(
+        id: String, currentID: String?, currentFingerprint: String?, revokedFingerprint: String?
+    ) async -> Result<String?, Refusal> {
         if id == currentID {
             return .failure(Refusal(text: "it is the id of the current credential, which rekey never revokes"))
+        }
+        if let revokedFingerprint, revokedFingerprint == currentFingerprint {
+            // The credential it names was delivered again since (adopted back, say).
+            return .failure(
+                Refusal(
+                    text:
+                        "it names the credential the sinks hold now (fingerprint \(revokedFingerprint)), which rekey never revokes"
+                ))
         }
         let provider = environment.vendors.provider(for: job)
         guard job.provider.twoKeyRevoke != nil, provider.issueAddsCredential,

@@ -15,7 +15,7 @@ extension RotationProcedure {
             return ([], nil)
         case .leave(let warning):
             return ([warning], nil)
-        case .revoke(let id, let due, let warning):
+        case .revoke(let id, let due, _, let warning):
             var details = [warning].compactMap { $0 }
             guard due <= environment.clock.now() else {
                 details.append("the previous credential (id \(id)) is revoked at or after \(Timestamps.iso8601(due))")
@@ -29,7 +29,8 @@ extension RotationProcedure {
                 return (details, nil)
             }
             if let failure = await RevokeStage(environment: environment, journal: journal).revoke(
-                id: id, currentID: durable.currentCredentialID, currentFingerprint: durable.doneFingerprint)
+                id: id, currentID: durable.currentCredentialID, currentFingerprint: durable.doneFingerprint,
+                revokedFingerprint: durable.pendingRevokeFingerprint)
             {
                 return (details, failure)
             }
@@ -43,7 +44,8 @@ extension RotationProcedure {
         let started = environment.clock.now()
         guard let id = history.pendingRevokeID else { return JobOutcome(job, .revoked, message: "nothing to revoke") }
         let reason = await RevokeStage(environment: environment, journal: journal).revoke(
-            id: id, currentID: history.currentCredentialID, currentFingerprint: history.doneFingerprint)
+            id: id, currentID: history.currentCredentialID, currentFingerprint: history.doneFingerprint,
+            revokedFingerprint: history.pendingRevokeFingerprint)
         let outcome = JobOutcome(
             job, reason?.outcome ?? .revoked, seconds: environment.clock.now().timeIntervalSince(started),
             message: reason?.description ?? "revoked the previous credential (id \(id))")

@@ -59,7 +59,8 @@ struct RotationProcedure: Sendable {
             let kept = await SpoolStage(environment: environment, journal: journal).keep(
                 issued, oldFingerprint: oldFingerprint, after: [attemptRow].compactMap { $0 })
             let plan = RevokePlan.after(
-                job: job, history: history, newID: issued.credentialID, now: environment.clock.now())
+                job: job, history: history, newID: issued.credentialID, oldFingerprint: oldFingerprint,
+                now: environment.clock.now())
             if let reason = await complete(kept, verification: verification, revoke: plan) {
                 return outcome(reason.outcome, attempts: attempts, reason.description).because(reason)
             }
@@ -121,8 +122,10 @@ struct RotationProcedure: Sendable {
             return rejected
         }
         var pending: [AuditEvent] = []
-        if case .revoke(let id, let due, _) = revoke {
-            pending.append(journal.revokePendingRow(id: id, due: due, currentFingerprint: spooled.fingerprint))
+        if case .revoke(let id, let due, let revokedFingerprint, _) = revoke {
+            pending.append(
+                journal.revokePendingRow(
+                    id: id, due: due, currentFingerprint: spooled.fingerprint, revokedFingerprint: revokedFingerprint))
         }
         await journal.commit(
             rows + [
