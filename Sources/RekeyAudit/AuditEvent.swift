@@ -24,6 +24,14 @@ public enum AuditStep: String, Sendable, Hashable, CaseIterable, Codable {
     case recovered
     case adopted
     case baselined
+    /// Two-key: the previous credential (its id in `credentialID`) is to be revoked at or
+    /// after `expiry`, once the new one is delivered, verified and its hooks ran.
+    case revokePending = "revoke-pending"
+    /// Two-key: a pending revoke was not carried out (a check before it, or the vendor,
+    /// refused); it stays pending and is retried with the failure backoff.
+    case revokeFailed = "revoke-failed"
+    /// Two-key: the previous credential was revoked; the pending revoke is done.
+    case revoked
 
     /// The steps `audit report` counts as a job's failures in a period (indexed: schema v6).
     public static let failures: Set<AuditStep> = [.failed, .needsRecovery]
@@ -98,6 +106,17 @@ public struct AuditEvent: Sendable, Hashable, Codable {
 }
 
 extension AuditEvent {
+    /// The vendor's id of one credential, on the two-key rows that name one: `issued` and
+    /// `done` (the new credential) and `revoke-pending` / `revoke-failed` / `revoked` (the one to revoke).
+    /// Not a secret. Kept in the `vendor_error_id` column, which these steps never use
+    /// otherwise, so the schema and the hash chain's canonical form stay as they are.
+    public var credentialID: String? {
+        get { Self.credentialIDSteps.contains(step) ? vendorErrorID : nil }
+        set { vendorErrorID = newValue }
+    }
+
+    static let credentialIDSteps: Set<AuditStep> = [.issued, .done, .revokePending, .revokeFailed, .revoked]
+
     /// A job-scoped event with the job's identity filled in.
     public static func job(
         _ job: Job, step: AuditStep, runID: String, time: Date, message: String? = nil

@@ -121,12 +121,6 @@ extension JobDecoder {
                     "probe a read-only endpoint that needs the credential, e.g. probe: {url: https://api.example.com/v1/me, headers: {Authorization: \"Bearer {{secret}}\"}}"
             )
         }
-        if rotation == .twoKey, let node = map["rotation"] {
-            // Validated in full, so a file written now keeps working once runs carry it out.
-            reader.error(
-                node, "rotation 'two-key' is validated but not carried out by this version of rekey",
-                hint: "use rotation: regenerate or login for now")
-        }
         let replaces = decodeReplaces(map, rotation: rotation, issue: issue)
         guard reader.diagnostics.errorCount == before, let rotation, let issue, let secret else { return nil }
         return HTTPProviderSpec(

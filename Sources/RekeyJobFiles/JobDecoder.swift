@@ -8,6 +8,7 @@ import RekeyModel
 package struct JobDecoder {
     package static let jobKeys = [
         "name", "description", "tenant", "env", "provider", "credentials", "policy", "sinks", "hooks", "on_failure",
+        "previous_id",
     ]
     /// Job names become file names (spool, locks) and audit keys: keep them plain.
     package static func isValidName(_ name: String) -> Bool {
@@ -70,12 +71,39 @@ package struct JobDecoder {
         let hooks = decodeHooks(map, key: "hooks")
         let onFailure = decodeHooks(map, key: "on_failure")
         if kind == .http, let policy { checkRevokeOverlap(policy: policy, map) }
+        let previousID = decodePreviousID(map, provider: provider)
 
         guard reader.diagnostics.errorCount == before, let name, let tenant, let env, let provider, let policy
         else { return nil }
         return Job(
             name: name, tenant: tenant, env: env, provider: provider, credentials: credentials, policy: policy,
-            sinks: sinks, hooks: hooks, onFailure: onFailure, location: map.location)
+            sinks: sinks, hooks: hooks, onFailure: onFailure, location: map.location, previousID: previousID)
+    }
+
+    /// `previous_id:`: the id of the credential a two-key job holds before its first rotation,
+    /// which that rotation revokes. Held to the same rule as any id that goes into a URL.
+    private mutating func decodePreviousID(_ map: YAMLNode, provider: ProviderSpec?) -> String? {
+        guard let node = map["previous_id"],
+            let id = reader.string(map, "previous_id", required: false, context: "a job")
+        else { return nil }
+        if let provider {
+            guard case .http(let spec) = provider, spec.rotation == .twoKey else {
+                reader.error(
+                    node,
+                    "'previous_id' is for rotation: two-key only: it names the credential the first rotation revokes",
+                    hint: "leave it out, or use provider: {kind: http, rotation: two-key, ...}")
+                return nil
+            }
+        }
+        guard CredentialID.isSafe(id) else {
+            // Not echoed: it may hold exactly the characters that make it unsafe.
+            reader.error(
+                node,
+                "'previous_id' may not be empty or hold \(CredentialID.refusedCharacters): it goes into the revoke URL",
+                hint: "write the id exactly as the vendor shows it, e.g. previous_id: key_1")
+            return nil
+        }
+        return id
     }
 
     /// `tenant` and `env` name the job in reports, metrics and CSV: held to the

@@ -125,3 +125,12 @@ public struct HTTPProviderSpec: Sendable, Hashable {
     /// The vendor's name in messages: the issue URL's host.
     public var vendorName: String { baseURL.host ?? "http vendor" }
 }
+
+extension ProviderSpec {
+    /// A two-key rotation's revoke (an `http` job with `rotation: two-key`); nil for every
+    /// other rotation, which leaves nothing to revoke.
+    public var twoKeyRevoke: HTTPProviderSpec.Revoke? {
+        guard case .http(let spec) = self, spec.rotation == .twoKey else { return nil }
+        return spec.revoke
+    }
+}

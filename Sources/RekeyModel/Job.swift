@@ -35,11 +35,16 @@ public struct Job: Sendable, Hashable {
     /// job built in memory). A job that has never been rotated is due since the earlier of
     /// this and its first audit event (`Scheduler.neverRotatedDueSince`).
     public var declaredAt: Date?
+    /// `previous_id:` (two-key rotations): the vendor's id of the credential the job holds
+    /// before rekey first rotates it, so that first rotation can revoke it. Later rotations
+    /// revoke the id rekey recorded when it issued the current credential.
+    public var previousID: String?
 
     public init(
         name: String, tenant: String, env: String, provider: ProviderSpec,
         credentials: [String: CredentialReference], policy: Policy, sinks: [SinkSpec],
-        hooks: [HookSpec] = [], onFailure: [HookSpec] = [], location: SourceLocation, declaredAt: Date? = nil
+        hooks: [HookSpec] = [], onFailure: [HookSpec] = [], location: SourceLocation, declaredAt: Date? = nil,
+        previousID: String? = nil
     ) {
         self.name = name
         self.tenant = tenant
@@ -52,6 +57,7 @@ public struct Job: Sendable, Hashable {
         self.onFailure = onFailure
         self.location = location
         self.declaredAt = declaredAt
+        self.previousID = previousID
     }
 
     public var kind: ProviderKind { provider.kind }

@@ -70,8 +70,8 @@ public enum PrometheusExposition {
                 family("rekey_run_duration_seconds", "Wall time of the last run's rotations.", [("", summary.seconds)])
             }
             let kinds: [JobOutcome.Kind] = [
-                .rotated, .recovered, .hooksRerun, .failed, .needsRecovery, .unsettled, .hookFailed, .locked,
-                .notStarted,
+                .rotated, .recovered, .hooksRerun, .revoked, .failed, .needsRecovery, .unsettled, .hookFailed,
+                .revokeFailed, .locked, .notStarted,
             ]
             family(
                 "rekey_run_outcomes", "Jobs of the last run by outcome (all 0 when it ended before rotating).",

@@ -36,8 +36,8 @@ extension RunSummary {
         }
         if !problemsOnly || exitStatus != .ok {
             let parts = [
-                JobOutcome.Kind.rotated, .recovered, .hooksRerun, .planned, .checked, .failed, .needsRecovery,
-                .unsettled, .hookFailed, .locked, .notStarted,
+                JobOutcome.Kind.rotated, .recovered, .hooksRerun, .revoked, .planned, .checked, .failed,
+                .needsRecovery, .unsettled, .hookFailed, .revokeFailed, .locked, .notStarted,
             ]
             .compactMap { kind in count(kind) > 0 ? "\(count(kind)) \(kind.rawValue)" : nil }
             lines.append(

@@ -7,20 +7,24 @@ import Foundation
 
 extension JobHistory {
     /// The format byte that leads every stored state.
-    static let stateEncodingFormat: UInt8 = 1
+    static let stateEncodingFormat: UInt8 = 2
 
     /// The stored form: the format byte, then every field in declaration order.
     func stateEncoding() -> [UInt8] {
         var out: [UInt8] = [Self.stateEncodingFormat]
         out.reserveCapacity(128)
-        for date in [lastSuccess, expiry, issuedAt, firstEvent, baselinedAt, lastFailure, lastAttempt] {
+        for date in [lastSuccess, expiry, issuedAt, firstEvent, baselinedAt, lastFailure, lastAttempt, revokeDue] {
             StateFields.put(date, into: &out)
         }
         StateFields.put(Int64(consecutiveFailures), into: &out)
         StateFields.put(Int64(unsettledRuns), into: &out)
+        StateFields.put(Int64(revokeFailures), into: &out)
         out.append(
             (configurationProblem ? 1 : 0) | (openIntent ? 2 : 0) | (needsRecovery ? 4 : 0) | (hookFailed ? 8 : 0))
-        for text in [lastError, doneFingerprint, provenProbe, tenant, env, provider] {
+        for text in [
+            lastError, doneFingerprint, provenProbe, tenant, env, provider, currentCredentialID, pendingRevokeID,
+            pendingRevokeFingerprint,
+        ] {
             StateFields.put(text, into: &out)
         }
         return out
@@ -39,8 +43,10 @@ extension JobHistory {
         baselinedAt = try fields.date()
         lastFailure = try fields.date()
         lastAttempt = try fields.date()
+        revokeDue = try fields.date()
         consecutiveFailures = Int(try fields.integer())
         unsettledRuns = Int(try fields.integer())
+        revokeFailures = Int(try fields.integer())
         let flags = try fields.byte()
         guard flags & ~0x0f == 0 else { throw .unreadable }
         configurationProblem = flags & 1 != 0
@@ -53,6 +59,9 @@ extension JobHistory {
         tenant = try fields.text()
         env = try fields.text()
         provider = try fields.text()
+        currentCredentialID = try fields.text()
+        pendingRevokeID = try fields.text()
+        pendingRevokeFingerprint = try fields.text()
         guard fields.isAtEnd else { throw .unreadable }
     }
 }

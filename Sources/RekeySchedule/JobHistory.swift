@@ -46,6 +46,22 @@ public struct JobHistory: Sendable, Hashable, Codable {
     /// The secret is delivered, but a hook failed: the next run re-runs only hooks.
     public var hookFailed: Bool = false
 
+    // Two-key rotations. Ids are the vendor's names for credentials, never secrets.
+
+    /// The id of the current credential, as its `done` recorded it; nil when unknown (never
+    /// issued by rekey with an id, or adopted since).
+    public var currentCredentialID: String?
+    /// The previous credential still to be revoked (`revoke-pending`), until `revoked`.
+    /// While it is set the job issues nothing new.
+    public var pendingRevokeID: String?
+    /// The fingerprint of the credential the pending revoke names, when known: it is never
+    /// revoked while it is the one the sinks hold (an operator may have adopted it back).
+    public var pendingRevokeFingerprint: String?
+    /// When the pending revoke falls due: the `done` that made it pending, plus `after`.
+    public var revokeDue: Date?
+    /// Revokes of the pending id that failed in a row; they set its backoff.
+    public var revokeFailures: Int = 0
+
     /// The job's identity as last recorded (for jobs that are in the log but no job file).
     public var tenant: String?
     public var env: String?
@@ -103,6 +119,9 @@ public struct JobHistory: Sendable, Hashable, Codable {
             lastSuccess = event.time
             firstEvent = event.time
             if let fp = event.newFingerprint { doneFingerprint = fp }
+            // On the `done` row itself: the history subset folds the last `done` but not
+            // always the `issued` row it completed.
+            currentCredentialID = event.credentialID
             record(expiry: event.expiry, at: event.time)
             consecutiveFailures = 0
             configurationProblem = false
@@ -113,7 +132,11 @@ public struct JobHistory: Sendable, Hashable, Codable {
         case .adopted, .recovered:
             openIntent = false
             unsettledRuns = 0
-            if event.step == .adopted { record(expiry: event.expiry, at: event.time) }
+            if event.step == .adopted {
+                record(expiry: event.expiry, at: event.time)
+                // A secret from an operator: rekey does not know its id.
+                currentCredentialID = nil
+            }
             needsRecovery = false
         case .baselined:
             openIntent = false
@@ -146,6 +169,21 @@ public struct JobHistory: Sendable, Hashable, Codable {
             if let code = event.exitCode { hookFailed = code != 0 }
         case .verified:
             if let probe = event.probeConfig { provenProbe = probe }
+        case .revokePending:
+            pendingRevokeID = event.credentialID
+            pendingRevokeFingerprint = event.oldFingerprint
+            revokeDue = event.expiry ?? event.time
+            revokeFailures = 0
+        case .revokeFailed:
+            revokeFailures += 1
+            lastFailure = event.time
+            lastError = event.message
+        case .revoked:
+            pendingRevokeID = nil
+            pendingRevokeFingerprint = nil
+            revokeDue = nil
+            revokeFailures = 0
+            lastError = nil
         case .probe, .sinkWritten, .runStarted, .runFinished:
             break
         }

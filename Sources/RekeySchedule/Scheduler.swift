@@ -18,6 +18,13 @@ public struct ScheduleDecision: Sendable, Hashable {
         case needsRecovery
         case unsettled(runs: Int)
         case hooksPending
+        /// Two-key: the previous credential is revoked at `due` (the overlap); nothing new is
+        /// issued before.
+        case revokePending(due: Date)
+        /// Two-key: revoking the previous credential failed `failures` times; tried again at `retryAt`.
+        case revokeRetrying(failures: Int, retryAt: Date)
+        /// Two-key: the pending revoke is due now.
+        case revokeDue
         case forced
     }
 
@@ -25,6 +32,8 @@ public struct ScheduleDecision: Sendable, Hashable {
     public var isDue: Bool
     /// A `hook-failed` job: the secret is delivered; only its hooks run again.
     public var hooksOnly: Bool = false
+    /// A two-key job with a pending revoke that is due: the run revokes, and issues nothing.
+    public var revokeOnly: Bool = false
     public var reason: Reason
     /// When the job becomes due next (window, jitter and failure backoff included).
     public var nextDue: Date?
@@ -56,6 +65,11 @@ public struct ScheduleDecision: Sendable, Hashable {
         case .unsettled(let runs):
             "unsettled for \(runs) run\(runs == 1 ? "" : "s"): the vendor may have rotated; each run probes the old key first"
         case .hooksPending: "hooks failed last time: re-running hooks only"
+        case .revokePending(let due):
+            "revoke of the previous credential pending until \(Timestamps.iso8601(due)); nothing new is issued before it"
+        case .revokeRetrying(let failures, let retryAt):
+            "revoke of the previous credential failed \(failures) time\(failures == 1 ? "" : "s"); retrying at \(Timestamps.iso8601(retryAt))"
+        case .revokeDue: "revoking the previous credential (nothing new is issued)"
         case .forced: "forced"
         }
     }
@@ -134,6 +148,11 @@ public enum Scheduler {
         if history.hookFailed {
             return ScheduleDecision(isDue: true, hooksOnly: true, reason: .hooksPending, nextDue: now)
         }
+        if history.pendingRevokeID != nil {
+            // A job with a pending revoke issues nothing new, forced or not: the revoke comes
+            // first, never before its overlap ends (the app may still hold the old credential).
+            return revokeDecision(history: history, now: now, ignoreBackoff: ignoreBackoff || force)
+        }
         if force {
             return ScheduleDecision(isDue: true, reason: .forced, nextDue: now, dueBySchedule: true)
         }
@@ -168,6 +187,22 @@ public enum Scheduler {
             decision.nextDue = window.nextOpening(atOrAfter: now)
         }
         return decision
+    }
+
+    /// A pending revoke: due at the end of its overlap, or after a failed one, once the
+    /// failure backoff (the same as a rotation's) has passed.
+    private static func revokeDecision(history: JobHistory, now: Date, ignoreBackoff: Bool) -> ScheduleDecision {
+        var at = history.revokeDue ?? now
+        let failures = history.revokeFailures
+        if failures > 0, !ignoreBackoff, let lastFailure = history.lastFailure {
+            at = max(at, lastFailure + failureBackoff(failures: failures))
+        }
+        if at <= now {
+            return ScheduleDecision(isDue: true, revokeOnly: true, reason: .revokeDue, nextDue: now)
+        }
+        let reason: ScheduleDecision.Reason =
+            failures > 0 ? .revokeRetrying(failures: failures, retryAt: at) : .revokePending(due: at)
+        return ScheduleDecision(isDue: false, reason: reason, nextDue: at)
     }
 
     private static func opening(_ job: Job, _ date: Date) -> Date {

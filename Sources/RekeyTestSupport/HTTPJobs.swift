@@ -1,6 +1,7 @@
 // `kind: http` jobs for tests, shaped for the sandbox's described vendor (`/v1/...`): a
-// regenerate that replaces its `api_key`, and a login that trades a client id and secret
-// for a token. The same sinks as `TestRunEnvironment.questionProJob`.
+// regenerate that replaces its `api_key`, a login that trades a client id and secret for a
+// token, and a two-key rotation that adds a key and revokes the previous one by id. The
+// same sinks as `TestRunEnvironment.questionProJob`.
 
 import Foundation
 import RekeyModel
@@ -50,6 +51,38 @@ public enum HTTPJobs {
                     .init(key: "client_secret", value: .string(template("{{credentials.client_secret}}"))),
                 ])),
             secret: JSONPointer("/data/key")!, expiry: JSONPointer("/data/expires_at"), probe: probe(base))
+    }
+
+    /// `POST /v1/keys` (adds a key beside the caller's) with the new key and its id in the
+    /// answer; `DELETE /v1/keys/{{previous.id}}` with the new key, `after` the delivery.
+    public static func twoKey(baseURL: URL, after: RekeyDuration = .init(seconds: 0)) -> HTTPProviderSpec {
+        let base = text(baseURL)
+        return HTTPProviderSpec(
+            rotation: .twoKey,
+            issue: .init(
+                method: "POST", url: template(base + "/v1/keys"),
+                headers: [.init(name: "Authorization", value: template("Bearer {{credentials.api_key}}"))],
+                body: .object([.init(key: "note", value: .string(template("rekey {{job.name}}")))])),
+            secret: JSONPointer("/data/key")!, id: JSONPointer("/data/id"), expiry: JSONPointer("/data/expires_at"),
+            probe: probe(base),
+            revoke: .init(
+                request: .init(
+                    method: "DELETE", url: template(base + "/v1/keys/{{previous.id}}"),
+                    headers: [.init(name: "Authorization", value: template("Bearer {{secret}}"))]),
+                after: after),
+            replaces: "api_key")
+    }
+
+    /// A two-key job reading its `api_key` from its env-file sink `app` (and also writing the
+    /// file sink `worker`); `previousID` is its `previous_id:`.
+    public static func twoKeyJob(
+        name: String = "acme-twokey", directory: String, baseURL: URL, after: RekeyDuration = .init(seconds: 0),
+        previousID: String? = nil, hooks: [HookSpec] = []
+    ) -> Job {
+        var job = regenerateJob(name: name, directory: directory, baseURL: baseURL, hooks: hooks)
+        job.provider = .http(twoKey(baseURL: baseURL, after: after))
+        job.previousID = previousID
+        return job
     }
 
     /// A regenerate job reading its `api_key` from its env-file sink `app` (and also writing

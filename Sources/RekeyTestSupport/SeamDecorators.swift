@@ -49,6 +49,11 @@ public struct CrashingSpool: SpoolStore {
     let inner: any SpoolStore
     let crash: CrashSwitch
 
+    public init(inner: any SpoolStore, crash: CrashSwitch) {
+        self.inner = inner
+        self.crash = crash
+    }
+
     public func preflight() async -> String? { await inner.preflight() }
 
     public func write(_ secret: SpooledSecret) async throws {
@@ -70,6 +75,11 @@ public struct CrashingSpool: SpoolStore {
 public struct CrashingSinks: SinkWriter {
     let inner: any SinkWriter
     let crash: CrashSwitch
+
+    public init(inner: any SinkWriter, crash: CrashSwitch) {
+        self.inner = inner
+        self.crash = crash
+    }
 
     public func problems(for sinks: [SinkSpec]) async -> [SinkProblem] { await inner.problems(for: sinks) }
 
@@ -94,6 +104,11 @@ public struct CrashingSinks: SinkWriter {
 public struct CrashingHooks: HookExecutor {
     let inner: any HookExecutor
     let crash: CrashSwitch
+
+    public init(inner: any HookExecutor, crash: CrashSwitch) {
+        self.inner = inner
+        self.crash = crash
+    }
 
     public func problem(_ hook: HookSpec) -> HookProblem? { inner.problem(hook) }
 

@@ -25,7 +25,8 @@ struct AuditReportCommand: AsyncParsableCommand {
         commandName: "report",
         abstract: "Per job: last success, age, next due, state, failures and last error (or --events).",
         discussion: """
-            States: ok, due, overdue (due longer than grace), failing, hook-failed, needs-recovery.
+            States: ok, due, overdue (due longer than grace), failing, hook-failed, unsettled, needs-recovery,
+            and for two-key jobs revoke-pending and revoke-failed.
             For monitoring: `rekey audit report --fail-on needs-recovery --fail-on overdue` exits 1 when any job is in those states.
             The database is opened read-only, so a report works while a run writes.
             """)

@@ -43,13 +43,6 @@ import Testing
 
     static func errors(_ text: String) throws -> [Diagnostic] { try JobFileDiagnosticsTests.errors(text) }
 
-    static let twoKeyNotCarriedOut = "rotation 'two-key' is validated but not carried out"
-
-    /// The errors other than "two-key is not carried out by this version".
-    static func twoKeyErrors(_ text: String) throws -> [Diagnostic] {
-        try errors(text).filter { !$0.message.contains(twoKeyNotCarriedOut) }
-    }
-
     static func spec(_ text: String) throws -> HTTPProviderSpec {
         let (result, dir) = try JobFileDiagnosticsTests.load(["job.yaml": text])
         defer { dir.remove() }
@@ -169,20 +162,43 @@ import Testing
         """
 
     @Test func aTwoKeyRotationNeedsIDAndRevoke() throws {
-        #expect(try Self.twoKeyErrors(Self.job(provider: Self.twoKey)).isEmpty)
-        // Until runs carry two-key rotations out, validate says so at `rotation:`.
-        let refused = try Self.errors(Self.job(provider: Self.twoKey))
-        #expect(refused.count == 1 && refused[0].message.contains(Self.twoKeyNotCarriedOut))
-        #expect(refused.first?.location.line == 6)
+        #expect(try Self.errors(Self.job(provider: Self.twoKey)).isEmpty)
+        let spec = try Self.spec(Self.job(provider: Self.twoKey))
+        #expect(spec.rotation == .twoKey)
+        #expect(spec.id == JSONPointer("/id"))
+        #expect(spec.revoke?.after == RekeyDuration(seconds: 3600))
+        #expect(ProviderSpec.http(spec).replacedCredentialKey == "api_key")
         let noID = Self.twoKey.replacingOccurrences(of: "    id: /id\n", with: "")
-        #expect(try Self.twoKeyErrors(Self.job(provider: noID)).contains { $0.message.contains("needs 'issue.id'") })
+        #expect(try Self.errors(Self.job(provider: noID)).contains { $0.message.contains("needs 'issue.id'") })
         let noRevoke = Self.twoKey.components(separatedBy: "\n  revoke:")[0]
         #expect(
-            try Self.twoKeyErrors(Self.job(provider: noRevoke)).contains { $0.message.contains("needs 'revoke'") })
+            try Self.errors(Self.job(provider: noRevoke)).contains { $0.message.contains("needs 'revoke'") })
+    }
+
+    @Test func aTwoKeyJobMayNameThePreviousIDItsFirstRotationRevokes() throws {
+        let text = Self.job(provider: Self.twoKey) + "\nprevious_id: key_1"
+        #expect(try Self.errors(text).isEmpty)
+        let (result, dir) = try JobFileDiagnosticsTests.load(["job.yaml": text])
+        defer { dir.remove() }
+        #expect(result.jobs.first?.previousID == "key_1")
+    }
+
+    @Test(arguments: ["key/1", "key?1", "key#1", "key%2F1", "a..b", "\"key\\r\\n1\"", "\"key\\01\""])
+    func aPreviousIDThatCouldChangeTheRevokeURLIsRefused(id: String) throws {
+        let errors = try Self.errors(Self.job(provider: Self.twoKey) + "\nprevious_id: \(id)")
+        #expect(errors.count == 1, "\(id): \(errors)")
+        #expect(errors.first?.message.contains("'previous_id' may not be empty or hold") == true)
+        #expect(errors.first?.location.line == 22)
+    }
+
+    @Test func aPreviousIDIsRefusedForARotationThatRevokesNothing() throws {
+        let errors = try Self.errors(Self.job() + "\nprevious_id: key_1")
+        #expect(errors.count == 1, "\(errors)")
+        #expect(errors.first?.message.contains("'previous_id' is for rotation: two-key only") == true)
     }
 
     @Test func anOverlapAsLongAsTheRotationIntervalIsRefused() throws {
-        let errors = try Self.twoKeyErrors(Self.job(provider: Self.twoKey, policy: "{every: 1h}"))
+        let errors = try Self.errors(Self.job(provider: Self.twoKey, policy: "{every: 1h}"))
         #expect(errors.count == 1, "\(errors)")
         #expect(errors.first?.message.contains("'after' (1h) must be shorter than 'policy.every' (1h)") == true)
         #expect(errors.first?.location.line == 18)
@@ -275,12 +291,17 @@ import Testing
         let blocks = section.components(separatedBy: "```yaml\n").dropFirst().map {
             $0.components(separatedBy: "```")[0]
         }
-        #expect(blocks.count == 2)
+        #expect(blocks.count == 3)
         for block in blocks {
             let (result, dir) = try JobFileDiagnosticsTests.load(["job.yaml": block])
             dir.remove()
             #expect(result.diagnostics.isEmpty, "\(result.diagnostics)")
             #expect(result.jobs.first?.kind == .http)
         }
+        let twoKey = try #require(blocks.first { $0.contains("rotation: two-key") })
+        let (result, dir) = try JobFileDiagnosticsTests.load(["job.yaml": twoKey])
+        dir.remove()
+        #expect(result.jobs.first?.previousID == "key_7")
+        #expect(result.jobs.first?.provider.twoKeyRevoke?.after == .hours(1))
     }
 }

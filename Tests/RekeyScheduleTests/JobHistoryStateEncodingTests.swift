@@ -41,6 +41,11 @@ import Testing
         history.tenant = text()
         history.env = text()
         history.provider = text()
+        history.revokeDue = date()
+        history.revokeFailures = Int(random.nextUInt64() % 1000)
+        history.currentCredentialID = text()
+        history.pendingRevokeID = text()
+        history.pendingRevokeFingerprint = text()
         return history
     }
 

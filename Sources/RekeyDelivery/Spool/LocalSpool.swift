@@ -44,6 +44,8 @@ public struct LocalSpool: SpoolStore {
         var fingerprint: String
         var issuedAt: Date
         var expiry: Date?
+        /// Absent in entries written before two-key rotations (decoded as nil).
+        var credentialID: String?
     }
 
     /// Job names are plain (validated), so the file name is the job name.
@@ -77,7 +79,7 @@ public struct LocalSpool: SpoolStore {
     func writeNow(_ spooled: SpooledSecret) throws(SpoolError) {
         let entry = Entry(
             job: spooled.job, secret: spooled.secret.revealed, fingerprint: spooled.fingerprint,
-            issuedAt: spooled.issuedAt, expiry: spooled.expiry)
+            issuedAt: spooled.issuedAt, expiry: spooled.expiry, credentialID: spooled.credentialID)
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .millisecondsSince1970
         // A struct of strings and dates always encodes; the guard keeps the error typed.
@@ -141,7 +143,7 @@ public struct LocalSpool: SpoolStore {
         }
         return SpooledSecret(
             job: entry.job, secret: Secret(entry.secret), fingerprint: entry.fingerprint, issuedAt: entry.issuedAt,
-            expiry: entry.expiry)
+            expiry: entry.expiry, credentialID: entry.credentialID)
     }
 
     /// Every entry; temp files of an interrupted write are skipped. An entry that cannot be

@@ -10,12 +10,18 @@ public struct SpooledSecret: Sendable {
     public var fingerprint: String
     public var issuedAt: Date
     public var expiry: Date?
+    /// The vendor's id for this credential (two-key), so recovery after a crash still knows
+    /// what a later revoke names; not a secret.
+    public var credentialID: String?
 
-    public init(job: String, secret: Secret, fingerprint: String, issuedAt: Date, expiry: Date?) {
+    public init(
+        job: String, secret: Secret, fingerprint: String, issuedAt: Date, expiry: Date?, credentialID: String? = nil
+    ) {
         self.job = job
         self.secret = secret
         self.fingerprint = fingerprint
         self.issuedAt = issuedAt
         self.expiry = expiry
+        self.credentialID = credentialID
     }
 }

@@ -21,7 +21,9 @@ extension RotationProcedure {
         let plan =
             decision.hooksOnly
             ? "would re-run hooks"
-            : decision.isDue ? "would call \(job.kind.rawValue)" : "not due (\(decision.explanation))"
+            : decision.revokeOnly
+                ? "would revoke the previous credential (nothing new is issued)"
+                : decision.isDue ? "would call \(job.kind.rawValue)" : "not due (\(decision.explanation))"
         let kind: JobOutcome.Kind = decision.isDue ? .planned : .checked
         guard probe else { return outcome(kind, "preflight ok; \(plan)") }
 

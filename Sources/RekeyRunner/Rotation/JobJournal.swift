@@ -65,13 +65,16 @@ struct JobJournal: Sendable {
     @discardableResult
     func issued(
         newFingerprint: String, oldFingerprint: String?, expiry: Date?, requestID: String? = nil,
-        message: String? = nil, after rows: [AuditEvent] = []
+        credentialID: String? = nil, message: String? = nil, after rows: [AuditEvent] = []
     ) async -> Bool {
-        let detail = [message, requestID.map { "vendor request id \($0)" }].compactMap { $0 }
+        let detail = [
+            message, credentialID.map { "credential id \($0)" }, requestID.map { "vendor request id \($0)" },
+        ].compactMap { $0 }
         var event = row(.issued, detail.isEmpty ? nil : detail.joined(separator: "; "))
         event.newFingerprint = newFingerprint
         event.oldFingerprint = oldFingerprint
         event.expiry = expiry
+        event.credentialID = credentialID
         return await commit(rows + [event])
     }
 
@@ -95,10 +98,36 @@ struct JobJournal: Sendable {
 
     func probeRow(_ message: String) -> AuditEvent { row(.probe, message) }
 
-    func doneRow(fingerprint: String, expiry: Date?) -> AuditEvent {
+    /// `credentialID` (two-key): the id of the credential now current, which its rotation's
+    /// revoke will name.
+    func doneRow(fingerprint: String, expiry: Date?, credentialID: String? = nil) -> AuditEvent {
         var event = row(.done)
         event.newFingerprint = fingerprint
         event.expiry = expiry
+        event.credentialID = credentialID
+        return event
+    }
+
+    /// Two-key: the previous credential `id` is to be revoked at `due`; committed with the
+    /// `done` it follows, so a pending revoke is never lost between the two.
+    /// `revokedFingerprint`: the credential `id` names, as rekey knew it (never revoked while
+    /// it is the current one).
+    func revokePendingRow(id: String, due: Date, currentFingerprint: String, revokedFingerprint: String?)
+        -> AuditEvent
+    {
+        var event = row(
+            .revokePending, "the previous credential (id \(id)) is revoked at or after \(Timestamps.iso8601(due))")
+        event.credentialID = id
+        event.expiry = due
+        event.newFingerprint = currentFingerprint
+        event.oldFingerprint = revokedFingerprint
+        return event
+    }
+
+    func revokedRow(id: String, currentFingerprint: String?, note: String? = nil) -> AuditEvent {
+        var event = row(.revoked, "revoked the previous credential (id \(id))" + (note.map { "; \($0)" } ?? ""))
+        event.credentialID = id
+        event.newFingerprint = currentFingerprint
         return event
     }
 
@@ -108,11 +137,16 @@ struct JobJournal: Sendable {
         return event
     }
 
-    /// The row that records why a job stopped: `failed`, `preflight-failed`, `unsettled` or
-    /// `needs-recovery`; nil for a failed hook (its `hook` row is the record) and for a job
+    /// The row that records why a job stopped: `failed`, `preflight-failed`, `unsettled`,
+    /// `needs-recovery` or (two-key) `revoke-failed`; nil for a failed hook (its `hook` row is the record) and for a job
     /// a stop kept from starting (it changed nothing).
     func reasonRow(_ reason: RotationReason) -> AuditEvent? {
-        switch reason.outcome {
+        if case .revokeNotDone(let id, _) = reason {
+            var event = row(.revokeFailed, reason.description)
+            event.credentialID = id
+            return event
+        }
+        return switch reason.outcome {
         case .needsRecovery: row(.needsRecovery, reason.description)
         case .unsettled: row(.unsettled, reason.description)
         case .hookFailed, .notStarted: nil

@@ -4,7 +4,9 @@
 //   is still the newest one recorded for its job (roll forward, never back);
 // - an open intent with no spool (the run stopped while a regenerate was in flight):
 //   probe the old key — it works → nothing happened, rotate normally; dead → the vendor
-//   may hold a key nobody has: needs-recovery; no answer → ask again next run.
+//   may hold a key nobody has: needs-recovery; no answer → ask again next run. A two-key
+//   issue leaves the old key working either way, so there the job fails, listing the
+//   credential the vendor may have issued (nothing is lost; nothing is re-sent blindly).
 
 import Foundation
 import RekeyAudit
@@ -122,10 +124,15 @@ public struct Recovery: Sendable {
             // The run stopped between spooling and the `issued` row: record it now.
             await procedure.journal.issued(
                 newFingerprint: entry.fingerprint, oldFingerprint: nil, expiry: entry.expiry,
-                message: "recorded on recovery")
+                credentialID: entry.credentialID, message: "recorded on recovery")
         }
         let provider = environment.vendors.provider(for: job)
-        if let reason = await procedure.complete(.spooled(entry), verification: .byPolicy(provider)) {
+        // Two-key: the previous credential's revoke becomes pending with `done`; a later run
+        // carries it out (this run does not rotate a job it recovered).
+        let plan = RevokePlan.after(
+            job: job, history: history, newID: entry.credentialID, oldFingerprint: history.doneFingerprint,
+            now: environment.clock.now())
+        if let reason = await procedure.complete(.spooled(entry), verification: .byPolicy(provider), revoke: plan) {
             return JobOutcome(job, reason.outcome, message: reason.description).because(reason)
         }
         return JobOutcome(job, .recovered, message: "delivered the secret an interrupted run had spooled")
@@ -135,6 +142,12 @@ public struct Recovery: Sendable {
     func settleOpenIntent(_ job: Job, history: JobHistory) async -> JobOutcome? {
         let journal = JobJournal(environment: environment, run: run, job: job)
         let provider = environment.vendors.provider(for: job)
+        if provider.issueAddsCredential {
+            // Probing the old key tells nothing (it works either way): list what may be left.
+            let reason = RotationReason.interruptedIssueMayHaveAddedCredential(job: job.name)
+            await journal.record(reason)
+            return JobOutcome(job, reason.outcome, message: reason.description).because(reason)
+        }
         guard !provider.isIdempotent else {
             // Re-issuing is harmless (older tokens stay valid): close it and rotate as usual.
             await journal.closed("an earlier run stopped during the vendor call; rotating again")

@@ -1,7 +1,9 @@
 // The rotation protocol for one job (README, "How a rotation stays safe"), as a pipeline
 // of typed stages: preflight → vendor call (`IssuedSecret`) → spool (`SpooledSecret`,
 // committed as `issued`) → then, for a regenerate, delivery → hooks → verify, and for a
-// login, verify → delivery → hooks → `done` (with the stages' rows) → spool removed.
+// login or a two-key issue, verify → delivery → hooks → `done` (with the stages' rows) →
+// spool removed; for a two-key issue then the revoke of the previous credential, right away
+// when its overlap (`after`) is 0, else by a later run (`RotationProcedure+TwoKey`).
 // Recovery and adoption enter at `complete` with a secret that is already spooled.
 
 import Foundation
@@ -56,15 +58,24 @@ struct RotationProcedure: Sendable {
             let verification: Verification = mustVerify ? .required(provider) : .byPolicy(provider)
             let kept = await SpoolStage(environment: environment, journal: journal).keep(
                 issued, oldFingerprint: oldFingerprint, after: [attemptRow].compactMap { $0 })
-            if let reason = await complete(kept, verification: verification) {
+            let plan = RevokePlan.after(
+                job: job, history: history, newID: issued.credentialID, oldFingerprint: oldFingerprint,
+                now: environment.clock.now())
+            if let reason = await complete(kept, verification: verification, revoke: plan) {
                 return outcome(reason.outcome, attempts: attempts, reason.description).because(reason)
             }
             if case .inMemoryOnly(_, let why) = kept {
                 return outcome(.rotated, attempts: attempts, RotationReason.deliveredWithoutSpool(why).description)
             }
             // Say what was survived: an operator reading "2 attempts" wants to know why.
-            let detail = survived.isEmpty ? nil : "survived: " + survived.joined(separator: "; ")
-            return outcome(.rotated, attempts: attempts, detail)
+            var details = survived.isEmpty ? [] : ["survived: " + survived.joined(separator: "; ")]
+            let (said, revokeFailure) = await afterDone(plan)
+            details += said
+            if let revokeFailure {
+                let text = (details + ["rotated, but " + revokeFailure.description]).joined(separator: "; ")
+                return outcome(revokeFailure.outcome, attempts: attempts, text).because(revokeFailure)
+            }
+            return outcome(.rotated, attempts: attempts, details.isEmpty ? nil : details.joined(separator: "; "))
         }
     }
 
@@ -79,14 +90,17 @@ struct RotationProcedure: Sendable {
     /// reason the job stopped short (recorded), or nil when it is done. A secret a failed
     /// spool write left only in memory cannot be delivered later: a sink it did not reach
     /// makes the job need an operator.
-    func complete(_ kept: SpoolStage.Kept, verification: Verification) async -> RotationReason? {
-        let spooled: SpooledSecret
+    ///
+    /// `revoke` (two-key): a pending revoke of the previous credential is committed with `done`,
+    /// so it cannot be lost between the two.
+    func complete(_ kept: SpoolStage.Kept, verification: Verification, revoke: RevokePlan = .nothing) async
+        -> RotationReason?
+    {
+        let spooled = kept.secret
         let inSpool: Bool
-        switch kept {
-        case .spooled(let secret): (spooled, inSpool) = (secret, true)
-        case .inMemoryOnly(let secret, _): (spooled, inSpool) = (secret, false)
-        }
-        let oldKeyDied = job.provider.replacedCredentialKey != nil
+        if case .spooled = kept { inSpool = true } else { inSpool = false }
+        // A two-key issue leaves the old credential working, like a login.
+        let oldKeyDied = job.provider.replacedCredentialKey != nil && job.provider.twoKeyRevoke == nil
         let verify = VerifyStage(environment: environment, journal: journal)
         var rows: [AuditEvent] = []
         if !oldKeyDied, let rejected = await verify.verify(spooled, verification, rows: &rows) {
@@ -107,7 +121,17 @@ struct RotationProcedure: Sendable {
             await journal.record(rejected, after: rows)
             return rejected
         }
-        await journal.commit(rows + [journal.doneRow(fingerprint: spooled.fingerprint, expiry: spooled.expiry)])
+        var pending: [AuditEvent] = []
+        if case .revoke(let id, let due, let revokedFingerprint, _) = revoke {
+            pending.append(
+                journal.revokePendingRow(
+                    id: id, due: due, currentFingerprint: spooled.fingerprint, revokedFingerprint: revokedFingerprint))
+        }
+        await journal.commit(
+            rows + [
+                journal.doneRow(
+                    fingerprint: spooled.fingerprint, expiry: spooled.expiry, credentialID: spooled.credentialID)
+            ] + pending)
         await environment.spool.remove(job: job.name)
         return hookFailure
     }

@@ -61,6 +61,15 @@ public enum RotationReason: Error, Sendable, CustomStringConvertible {
     case interruptedRegenerateLost(job: String)
     /// A run stopped during a regenerate and the old key could not be checked.
     case interruptedRegenerateUnchecked(String)
+    /// Two-key: the vendor refused to add a credential (409): it holds as many as it allows.
+    case vendorRefusedAnotherKey(job: String, String)
+    /// Two-key: the issue's answer was lost, so the vendor may hold a credential nobody has.
+    /// The old credential still works: nothing is lost, nothing was re-sent.
+    case issueMayHaveAddedCredential(job: String, String)
+    /// Two-key: an earlier run stopped after sending an issue and before keeping its answer.
+    case interruptedIssueMayHaveAddedCredential(job: String)
+    /// Two-key: the pending revoke of `id` was not carried out (`why`); it stays pending.
+    case revokeNotDone(id: String, why: String)
 
     /// What `on_failure` hooks get as `REKEY_ERROR_NAME` and `REKEY_ERROR_ID`: the vendor's
     /// own error (`INTERNAL_SERVER_ERROR`, 1026) when it answered with one, else the kind of
@@ -86,11 +95,16 @@ public enum RotationReason: Error, Sendable, CustomStringConvertible {
         case .spoolUnreadable: "spool-unreadable"
         case .interruptedRegenerateLost: "interrupted-regenerate-lost"
         case .interruptedRegenerateUnchecked: "interrupted-regenerate-unchecked"
+        case .vendorRefusedAnotherKey: "vendor-refused-another-key"
+        case .issueMayHaveAddedCredential: "issue-may-have-added-credential"
+        case .interruptedIssueMayHaveAddedCredential: "interrupted-issue-may-have-added-credential"
+        case .revokeNotDone: "revoke-failed"
         }
     }
 
     public var errorID: String? {
         if case .vendorFailed(_, let error?) = self { return error.vendorErrorID }
+        if case .vendorRefusedAnotherKey = self { return "409" }
         return nil
     }
 
@@ -98,8 +112,10 @@ public enum RotationReason: Error, Sendable, CustomStringConvertible {
     public var outcome: JobOutcome.Kind {
         switch self {
         case .preflight, .currentKeyRejected, .currentKeyUnchecked, .intentNotRecorded, .vendorFailed,
-            .notDeliveredEverywhere, .interruptedRegenerateUnchecked:
+            .notDeliveredEverywhere, .interruptedRegenerateUnchecked, .vendorRefusedAnotherKey,
+            .issueMayHaveAddedCredential, .interruptedIssueMayHaveAddedCredential:
             .failed
+        case .revokeNotDone: .revokeFailed
         case .answerLost, .sinkCannotCarry, .newKeyRejected, .interruptedRegenerateLost,
             .spoolUnreadable, .undeliveredWithoutSpool, .unsettledTooLong:
             .needsRecovery
@@ -144,6 +160,14 @@ public enum RotationReason: Error, Sendable, CustomStringConvertible {
             "an earlier run stopped while a regenerate was in flight and the old key is now rejected: the vendor issued a new key whose answer was lost. Get the current key from the vendor and \(NextStep.adopt(job: job))"
         case .interruptedRegenerateUnchecked(let why):
             "an earlier run stopped during a regenerate and the old key could not be checked (\(why)); nothing was rotated, the next run checks again"
+        case .vendorRefusedAnotherKey(let job, let message):
+            "\(message): the vendor already holds as many credentials as it allows, so rekey could not add the new one; nothing changed and the current credential still works. \(NextStep.freeCredentialSlot(job: job))"
+        case .issueMayHaveAddedCredential(let job, let message):
+            "\(message). The old credential still works, so nothing is lost; the issue was not re-sent, which could add yet another credential. \(NextStep.revokeOrphan(job: job))"
+        case .interruptedIssueMayHaveAddedCredential(let job):
+            "an earlier run stopped after sending a two-key issue and before keeping its answer: the vendor may hold a new credential nobody has. The old credential still works, so nothing is lost. \(NextStep.revokeOrphan(job: job))"
+        case .revokeNotDone(let id, let why):
+            "the previous credential (id \(id)) was not revoked: \(why). It stays pending: a later run checks again and retries (with the failure backoff); nothing new is issued until it is revoked"
         }
     }
 }

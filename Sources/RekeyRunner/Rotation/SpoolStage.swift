@@ -16,6 +16,13 @@ struct SpoolStage: Sendable {
         case spooled(SpooledSecret)
         /// Only in memory (the spool write failed): delivered now or lost.
         case inMemoryOnly(SpooledSecret, why: String)
+
+        /// The secret, wherever it is kept.
+        var secret: SpooledSecret {
+            switch self {
+            case .spooled(let secret), .inMemoryOnly(let secret, _): secret
+            }
+        }
     }
 
     let environment: RunEnvironment
@@ -26,7 +33,8 @@ struct SpoolStage: Sendable {
         let job = journal.job
         let secret = SpooledSecret(
             job: job.name, secret: issued.secret, fingerprint: environment.fingerprint(issued.secret),
-            issuedAt: environment.clock.now(), expiry: issued.expiry)
+            issuedAt: environment.clock.now(), expiry: issued.expiry,
+            credentialID: issued.credentialID)
         do {
             try await environment.spool.write(secret)
         } catch {
@@ -36,12 +44,13 @@ struct SpoolStage: Sendable {
             )
             await journal.issued(
                 newFingerprint: secret.fingerprint, oldFingerprint: oldFingerprint, expiry: secret.expiry,
-                requestID: issued.requestID, message: "not spooled (\(why)): delivered from memory", after: rows)
+                requestID: issued.requestID, credentialID: issued.credentialID,
+                message: "not spooled (\(why)): delivered from memory", after: rows)
             return .inMemoryOnly(secret, why: why)
         }
         await journal.issued(
             newFingerprint: secret.fingerprint, oldFingerprint: oldFingerprint, expiry: secret.expiry,
-            requestID: issued.requestID, after: rows)
+            requestID: issued.requestID, credentialID: issued.credentialID, after: rows)
         return .spooled(secret)
     }
 }

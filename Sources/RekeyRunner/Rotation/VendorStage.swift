@@ -63,7 +63,12 @@ struct VendorStage: Sendable {
                 issued, attempts: attempts, mustVerify: mustVerify, survived: failedAttempts.withLock { $0 },
                 attemptRow: succeeded.withLock { $0 })
         case .failed(let message, let attempts, let error):
+            if provider.issueAddsCredential, error?.status == 409 {
+                return .stopped(.vendorRefusedAnotherKey(job: job.name, message), attempts: attempts)
+            }
             return .stopped(.vendorFailed(message, error), attempts: attempts)
+        case .mayHaveAddedCredential(let message, let attempts, _):
+            return .stopped(.issueMayHaveAddedCredential(job: job.name, message), attempts: attempts)
         case .needsRecovery(let message, let attempts):
             return .stopped(.answerLost(message), attempts: attempts)
         case .unsettled(let message, let attempts):

@@ -20,6 +20,10 @@ public struct JobOutcome: Sendable, Hashable, Codable {
         /// The vendor may have rotated and no probe answered; later runs probe again.
         case unsettled
         case hookFailed = "hook-failed"
+        /// Two-key: the previous credential was revoked (nothing new was issued in this run).
+        case revoked
+        /// Two-key: revoking the previous credential failed or was refused; a later run retries.
+        case revokeFailed = "revoke-failed"
         /// Another process holds this credential's lock.
         case locked
         /// Not started: a stop was requested, or `--max-rotations` was reached.
@@ -61,7 +65,7 @@ public struct JobOutcome: Sendable, Hashable, Codable {
 
     public var isProblem: Bool {
         switch kind {
-        case .failed, .needsRecovery, .unsettled, .hookFailed, .locked, .notStarted: true
+        case .failed, .needsRecovery, .unsettled, .hookFailed, .revokeFailed, .locked, .notStarted: true
         default: false
         }
     }

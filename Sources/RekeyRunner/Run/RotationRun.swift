@@ -110,7 +110,7 @@ public struct RotationRun: Sendable {
         }
         defer { lease.release() }
         let outcome = await rotateLocked(job, decision, history)
-        if [.failed, .needsRecovery, .unsettled, .hookFailed].contains(outcome.kind), !options.dryRun {
+        if [.failed, .needsRecovery, .unsettled, .hookFailed, .revokeFailed].contains(outcome.kind), !options.dryRun {
             await notifyFailure(job, outcome)
         }
         return outcome
@@ -119,13 +119,24 @@ public struct RotationRun: Sendable {
     private func rotateLocked(_ job: Job, _ decision: ScheduleDecision, _ history: JobHistory) async -> JobOutcome {
         let procedure = RotationProcedure(environment: environment, run: run, job: job)
         if options.dryRun { return await procedure.dryRun(decision, probe: options.probe) }
+        if decision.revokeOnly { return await procedure.revokePending(history: history) }
         guard decision.hooksOnly else { return await procedure.rotate(history: history) }
         let started = environment.clock.now()
         let failure = await procedure.runHooks()
         let outcome = JobOutcome(
             job, failure == nil ? .hooksRerun : .hookFailed,
             seconds: environment.clock.now().timeIntervalSince(started), message: failure?.description)
-        return failure.map(outcome.because) ?? outcome
+        if let failure { return outcome.because(failure) }
+        // Two-key: the app has now reloaded onto the new credential, so a revoke that is due
+        // (it waited for these hooks) need not wait for another run.
+        var reloaded = history
+        reloaded.hookFailed = false
+        guard Scheduler.decide(job: job, history: reloaded, now: environment.clock.now()).revokeOnly else {
+            return outcome
+        }
+        var revoked = await procedure.revokePending(history: reloaded)
+        revoked.message = ["hooks re-ran", revoked.message].compactMap { $0 }.joined(separator: "; ")
+        return revoked
     }
 
     /// `on_failure` hooks (the job's, then rekey.yaml's) with the state and error; never a secret.

@@ -43,7 +43,7 @@ public struct RunSummary: Sendable {
         {
             return .needsRecovery
         }
-        if outcomes.contains(where: { $0.kind == .failed || $0.kind == .hookFailed }) { return .jobFailed }
+        if outcomes.contains(where: { [.failed, .hookFailed, .revokeFailed].contains($0.kind) }) { return .jobFailed }
         if skippedInvalidFiles { return .invalidJobFiles }
         if oneOff && outcomes.contains(where: { $0.kind == .locked }) { return .lockHeld }
         return .ok

@@ -2,7 +2,8 @@
 // call, like every provider; the rotation kind decides idempotence (a login may be
 // repeated, a regenerate or a two-key issue may not), so `RotationCall` applies the same
 // ambiguity rules as for QuestionPro. The new secret is read at its JSON Pointer and
-// never taken unless it is a clean string.
+// never taken unless it is a clean string. A two-key provider also reads the new
+// credential's id and revokes an old credential by id (`TwoKeyProvider`).
 
 import Foundation
 import RekeyModel
@@ -26,6 +27,7 @@ public struct HTTPProvider: Provider {
     public var kind: ProviderKind { .http }
     public var isIdempotent: Bool { spec.rotation == .login }
     public var canProbe: Bool { spec.probe != nil }
+    public var issueAddsCredential: Bool { spec.rotation == .twoKey }
 
     public var probeConfiguration: String? {
         guard let probe = spec.probe else { return nil }
@@ -55,7 +57,11 @@ public struct HTTPProvider: Provider {
         }
         let expiry =
             spec.expiry.flatMap { AnswerPointer.date(at: $0, in: response.body) } ?? JWTExpiry.expiry(of: secret)
-        return IssuedSecret(secret: Secret(secret), expiry: expiry)
+        // The id is not a secret and not needed to deliver one: an answer without a clean id
+        // still gives a working credential, which is kept (the runner says no later revoke can
+        // name it) rather than thrown away as a malformed answer.
+        let id = spec.id.flatMap { try? AnswerPointer.string(at: $0, in: response.body).get() }
+        return IssuedSecret(secret: Secret(secret), expiry: expiry, credentialID: id)
     }
 
     public func probe(_ secret: Secret, timeout: Duration) async -> ProbeResult {
@@ -74,5 +80,20 @@ public struct HTTPProvider: Provider {
         } catch {
             return .noAnswer("\(error)")
         }
+    }
+}
+
+extension HTTPProvider: TwoKeyProvider {
+    public func revoke(id: String, current: Secret, credentials: ResolvedCredentials, timeout: Duration)
+        async throws(ProviderError)
+    {
+        guard let revoke = spec.revoke else {
+            throw renderer.refused("this job has no revoke request")
+        }
+        let (request, sent) = try renderer.request(
+            revoke.request, .init(credentials: credentials, secret: current, previousID: id))
+        // Scrubbed of every credential the job holds, sent or not: the answer's text goes into
+        // the `revoke-failed` row.
+        _ = try await exchange.send(request, timeout: timeout, secrets: sent + [current] + Array(credentials.values))
     }
 }

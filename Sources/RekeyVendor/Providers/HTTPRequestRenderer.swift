@@ -22,10 +22,7 @@ struct HTTPRequestRenderer: Sendable {
         charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
     /// Whether `id` may name a credential in a request: none of `/ ? # %`, no `..`, no CR, LF or NUL.
-    static func isSafeID(_ id: String) -> Bool {
-        !id.isEmpty && !id.contains("..")
-            && !id.unicodeScalars.contains { "/?#%\r\n\0".unicodeScalars.contains($0) }
-    }
+    static func isSafeID(_ id: String) -> Bool { CredentialID.isSafe(id) }
 
     func request(_ spec: HTTPProviderSpec.Request, _ values: Values) throws(ProviderError) -> (VendorRequest, [Secret])
     {

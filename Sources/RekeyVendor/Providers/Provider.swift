@@ -14,11 +14,14 @@ public struct IssuedSecret: Sendable {
     public var expiry: Date?
     /// The vendor's request id, for support tickets.
     public var requestID: String?
+    /// The vendor's id for the new credential (two-key: what a later revoke names); not a secret.
+    public var credentialID: String?
 
-    public init(secret: Secret, expiry: Date? = nil, requestID: String? = nil) {
+    public init(secret: Secret, expiry: Date? = nil, requestID: String? = nil, credentialID: String? = nil) {
         self.secret = secret
         self.expiry = expiry
         self.requestID = requestID
+        self.credentialID = credentialID
     }
 }
 
@@ -41,9 +44,16 @@ public protocol Provider: Sendable {
     /// answer proves this configuration, so later rotations of a key rekey delivered skip
     /// the probe before the regenerate until it changes.
     var probeConfiguration: String? { get }
+    /// Whether an issue adds a credential beside the current one (a two-key vendor): then a
+    /// lost answer may have left a credential nobody holds, and re-sending would add another.
+    var issueAddsCredential: Bool { get }
 
     /// One attempt to issue a new secret from the current credentials.
     func issue(current: ResolvedCredentials, timeout: Duration) async throws -> IssuedSecret
     /// Whether `secret` works, for preflight, after an ambiguous failure, and for verify.
     func probe(_ secret: Secret, timeout: Duration) async -> ProbeResult
+}
+
+extension Provider {
+    public var issueAddsCredential: Bool { false }
 }

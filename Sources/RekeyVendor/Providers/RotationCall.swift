@@ -28,6 +28,10 @@ public enum RotationCallOutcome: Sendable {
     /// The vendor may have rotated, and no probe of the old key answered within the settle
     /// window: later runs probe again before anything else happens to the job.
     case unsettled(String, attempts: Int)
+    /// A two-key issue's answer was lost: the vendor may hold a new credential nobody has,
+    /// beside the old one, which still works. Nothing is lost and nothing is re-sent (that
+    /// would add yet another credential); the message names the credential to look for.
+    case mayHaveAddedCredential(String, attempts: Int, lastError: ProviderError)
 }
 
 public struct RotationCall: Sendable {
@@ -134,6 +138,15 @@ public struct RotationCall: Sendable {
                     record.summary += "; retrying in \(wait)"
                     await observe(record)
                     try? await clock.sleep(for: wait)
+
+                case .ambiguous where provider.issueAddsCredential:
+                    // Probing the old key tells nothing here: it works whether or not the
+                    // vendor added a credential. Fail, and say what may be left behind.
+                    record.summary += "; not re-sent: the vendor may have added a credential"
+                    await observe(record)
+                    return .mayHaveAddedCredential(
+                        "\(failure); the vendor may hold a new credential issued at \(Timestamps.iso8601(started)) that no sink has",
+                        attempts: attempt, lastError: failure)
 
                 case .ambiguous:
                     guard provider.canProbe, let probeSecret else {

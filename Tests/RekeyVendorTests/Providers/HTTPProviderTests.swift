@@ -159,6 +159,66 @@ import Testing
         #expect(HTTPRequestRenderer.isSafeID("key_2-a.b~c"))
     }
 
+    @Test func aTwoKeyIssueReadsTheNewCredentialsIDAndKeepsAKeyWithoutOne() async throws {
+        let transport = RecordingTransport(#"{"data":{"id":"key_2","key":"new-key-0002"}}"#)
+        let provider = Self.provider(Self.spec(rotation: .twoKey), transport)
+        #expect(provider.issueAddsCredential)
+        #expect(!Self.provider(Self.spec(rotation: .regenerate), transport).issueAddsCredential)
+        let issued = try await provider.issue(current: Self.current, timeout: .seconds(5))
+        #expect(issued.credentialID == "key_2")
+        // A working key whose id is missing (or not a clean string) is still a working key.
+        for body in [#"{"data":{"key":"new-key-0003"}}"#, #"{"data":{"id":7,"key":"new-key-0003"}}"#] {
+            let noID = try await Self.provider(Self.spec(rotation: .twoKey), RecordingTransport(body)).issue(
+                current: Self.current, timeout: .seconds(5))
+            #expect(noID.secret.revealed == "new-key-0003" && noID.credentialID == nil)
+        }
+    }
+
+    @Test func theRevokeNamesTheIDAsOnePercentEncodedPathSegment() async throws {
+        let transport = RecordingTransport("{}")
+        let provider = Self.provider(Self.spec(rotation: .twoKey), transport)
+        try await provider.revoke(
+            id: "key 2+é", current: Secret("new-key-0002"), credentials: Self.current, timeout: .seconds(5))
+        let request = try #require(transport.requests.first)
+        #expect(request.method == "DELETE")
+        #expect(request.url.absoluteString == "https://api.vendor.example/v1/keys/key%202%2B%C3%A9")
+        // An id that could change where the request goes is never sent.
+        await #expect(throws: ProviderError.self) {
+            try await provider.revoke(
+                id: "../me", current: Secret("new-key-0002"), credentials: Self.current, timeout: .seconds(5))
+        }
+        #expect(transport.requests.count == 1)
+    }
+
+    @Test func aRefusedRevokeIsAProviderErrorWithoutTheKeySent() async throws {
+        let transport = RecordingTransport(status: 409, #"{"message":"cannot revoke with new-key-0002"}"#)
+        let provider = Self.provider(Self.spec(rotation: .twoKey), transport)
+        do {
+            try await provider.revoke(
+                id: "key_1", current: Secret("new-key-0002"), credentials: Self.current, timeout: .seconds(5))
+            Issue.record("a 409 is not a revoke")
+        } catch {
+            #expect(error.status == 409)
+            #expect(!error.description.contains("new-key-0002"))
+        }
+    }
+
+    @Test func anAmbiguousTwoKeyIssueIsNeverResent() async throws {
+        let transport = RecordingTransport(status: 503, "{}")
+        let provider = Self.provider(Self.spec(rotation: .twoKey), transport)
+        let call = RotationCall(
+            provider: provider, jobName: "acme-prod", settings: RetrySettings(attempts: 4, base: .milliseconds(1)),
+            clock: ManualClock(), random: SeededRandomSource(seed: 1), settleDelay: .milliseconds(1))
+        let outcome = await call.run(current: Self.current, probeSecret: Secret("old-key-0001")) { _ in }
+        guard case .mayHaveAddedCredential(let message, let attempts, let error) = outcome else {
+            Issue.record("\(outcome)")
+            return
+        }
+        #expect(attempts == 1 && error.status == 503)
+        #expect(message.contains("may hold a new credential issued at"))
+        #expect(transport.requests.count == 1, "no probe, no retry: the old key works either way")
+    }
+
     @Test func aHeaderValueThatWouldSplitTheRequestIsRefused() async throws {
         let transport = RecordingTransport(#"{"data":{"key":"k2"}}"#)
         await #expect(throws: ProviderError.self) {

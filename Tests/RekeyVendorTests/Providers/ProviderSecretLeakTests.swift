@@ -89,7 +89,7 @@ import Testing
                     String(reflecting: error),
                 ]
             }
-        case .needsRecovery(let message, _), .unsettled(let message, _):
+        case .needsRecovery(let message, _), .unsettled(let message, _), .mayHaveAddedCredential(let message, _, _):
             texts.append(message)
         }
         // One plain attempt too, to see the raw error.
