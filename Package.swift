@@ -42,7 +42,11 @@ let package = Package(
         // Defensive YAML reading, the node-walk validator, diagnostics, the loader.
         .target(
             name: "RekeyJobFiles",
-            dependencies: ["RekeyModel", .product(name: "Yams", package: "Yams")]
+            dependencies: [
+                "RekeyModel", .product(name: "Yams", package: "Yams"),
+                // SHA-256 keys of the job-file cache.
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         // rekey.yaml, path resolution, the workspace.
         .target(name: "RekeyConfig", dependencies: ["RekeyModel", "RekeyJobFiles"]),

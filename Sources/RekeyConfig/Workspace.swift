@@ -38,9 +38,21 @@ public struct Workspace: Sendable {
     }
 
     /// Loads and validates every job file in the jobs directory (exit 66 when there is none),
-    /// with a warning for each credential that lives less than `run_interval`.
-    public func loadJobs() throws -> JobLoadResult {
-        var result = JobLoader.load(paths: [paths.jobs], globalDefaults: config.defaults)
+    /// with a warning for each credential that lives less than `run_interval`. Files the
+    /// job-file cache in the state directory holds are not parsed again; `storingCache`
+    /// (`run` alone) writes the cache this load leaves, when the state directory exists.
+    public func loadJobs(storingCache: Bool = false) throws -> JobLoadResult {
+        let cachePath = paths.stateDirectory + "/" + JobFileCache.fileName
+        let context = JobFileCache.context(
+            configBytes: paths.config.flatMap { FileManager.default.contents(atPath: $0) })
+        let cache = JobFileCache.read(path: cachePath, context: context)
+        var result = JobLoader.load(paths: [paths.jobs], globalDefaults: config.defaults, cache: cache)
+        if storingCache, let left = result.cache, left.entries != cache.entries,
+            FileManager.default.fileExists(atPath: paths.stateDirectory)
+        {
+            // A cache that cannot be written costs the next run a parse, nothing more.
+            try? left.store(at: cachePath)
+        }
         guard !result.files.isEmpty else { throw PathError.noJobFiles(paths.jobs) }
         result.diagnostics =
             configDiagnostics + result.diagnostics

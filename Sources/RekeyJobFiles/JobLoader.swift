@@ -11,6 +11,11 @@ public struct JobLoadResult: Sendable {
     public var diagnostics: [Diagnostic]
     /// The job files that were read.
     public var files: [String]
+    /// With a cache: the one this load leaves behind (exactly the entries of the files it
+    /// read, new ones included), for `run` to store.
+    public var cache: JobFileCache?
+    /// How many files came from the cache, not the parser.
+    public var cachedFiles = 0
 
     public var errorCount: Int { diagnostics.count { $0.severity == .error } }
     public var hasErrors: Bool { errorCount > 0 }
@@ -46,41 +51,81 @@ public enum JobLoader {
         !name.hasPrefix(".") && (name.hasSuffix(".yaml") || name.hasSuffix(".yml")) && name != "rekey.yaml"
     }
 
-    /// Loads every job below `paths`, applying `globalDefaults` (from rekey.yaml) beneath each file's own.
-    public static func load(paths: [String], globalDefaults: YAMLDefaults? = nil) -> JobLoadResult {
+    /// Loads every job below `paths`, applying `globalDefaults` (from rekey.yaml) beneath each
+    /// file's own; a file `cache` holds (same bytes, path, directory, build and rekey.yaml)
+    /// is not parsed again.
+    public static func load(
+        paths: [String], globalDefaults: YAMLDefaults? = nil, cache: JobFileCache? = nil
+    ) -> JobLoadResult {
         let (files, listing) = jobFiles(in: paths)
+        let workingDirectory = FileManager.default.currentDirectoryPath
         // Files are independent: parse them on every core, then merge in file order.
-        let results = Mutex([([Job], [Diagnostic])](repeating: ([], []), count: files.count))
+        let results = Mutex([FileLoad](repeating: FileLoad(), count: files.count))
         DispatchQueue.concurrentPerform(iterations: files.count) { index in
-            let result = loadFile(files[index], globalDefaults: globalDefaults)
+            let result = loadFile(
+                files[index], globalDefaults: globalDefaults, cache: cache, workingDirectory: workingDirectory)
             results.withLock { $0[index] = result }
         }
         var jobs: [Job] = []
         jobs.reserveCapacity(files.count)
         var diagnostics = listing
+        var entries: [[UInt8]: [UInt8]] = [:]
+        var cachedFiles = 0
         // Taken out of the lock and emptied file by file: never two copies of every job.
         var perFile = results.withLock { results in
-            var taken: [([Job], [Diagnostic])] = []
+            var taken: [FileLoad] = []
             swap(&taken, &results)
             return taken
         }
         for index in perFile.indices {
-            jobs += perFile[index].0
-            diagnostics += perFile[index].1
-            perFile[index] = ([], [])
+            jobs += perFile[index].jobs
+            diagnostics += perFile[index].diagnostics
+            if let entry = perFile[index].cacheEntry { entries[entry.key] = entry.value }
+            if perFile[index].fromCache { cachedFiles += 1 }
+            perFile[index] = FileLoad()
         }
         diagnostics += crossJobProblems(jobs)
-        return JobLoadResult(jobs: jobs, diagnostics: diagnostics, files: files)
+        return JobLoadResult(
+            jobs: jobs, diagnostics: diagnostics, files: files, cache: cache?.replacingEntries(with: entries),
+            cachedFiles: cachedFiles)
     }
 
-    package static func loadFile(_ path: String, globalDefaults: YAMLDefaults?) -> ([Job], [Diagnostic]) {
-        let (root, readProblems) = YAMLDocumentReader.read(path: path)
-        guard let root else { return ([], readProblems) }
+    /// What one file gave: its jobs and diagnostics, and its cache entry when it has one.
+    package struct FileLoad: Sendable {
+        var jobs: [Job] = []
+        var diagnostics: [Diagnostic] = []
+        var cacheEntry: (key: [UInt8], value: [UInt8])?
+        var fromCache = false
+    }
+
+    static func loadFile(
+        _ path: String, globalDefaults: YAMLDefaults?, cache: JobFileCache?, workingDirectory: String
+    ) -> FileLoad {
+        let data: Data
+        switch YAMLDocumentReader.bytes(path: path) {
+        case .success(let bytes): data = bytes
+        case .failure(let problem): return FileLoad(diagnostics: [problem.diagnostic])
+        }
+        let declaredAt = modificationTime(path)
+        var key: [UInt8]?
+        if let cache {
+            let absolute = path.hasPrefix("/") ? path : workingDirectory + "/" + path
+            let directory = URL(fileURLWithPath: absolute).deletingLastPathComponent().path
+            let entryKey = cache.key(path: absolute, resolvedDirectory: ResolvedPath.resolve(directory), bytes: data)
+            if let encoded = cache.entry(for: entryKey), var jobs = JobFileCache.jobs(decoding: encoded) {
+                for index in jobs.indices { jobs[index].declaredAt = declaredAt }
+                return FileLoad(jobs: jobs, cacheEntry: (entryKey, encoded), fromCache: true)
+            }
+            key = entryKey
+        }
+        let (root, readProblems) = YAMLDocumentReader.parse(data: data, file: path)
+        guard let root else { return FileLoad(diagnostics: readProblems) }
         var (jobs, diagnostics) = decodeDocument(
             root, path: path, globalDefaults: globalDefaults, diagnostics: readProblems)
-        let declaredAt = modificationTime(path)
+        // Only a file without a single diagnostic is cached: a hit then means what a parse would.
+        let entry = key.flatMap { key in diagnostics.isEmpty ? JobFileCache.entry(for: jobs).map { (key, $0) } : nil }
         for index in jobs.indices { jobs[index].declaredAt = declaredAt }
-        return (jobs, diagnostics)
+        return FileLoad(jobs: jobs, diagnostics: diagnostics, cacheEntry: entry)
     }
 
     /// The file's modification time (a symlink followed: a Kubernetes ConfigMap mounts its

@@ -17,20 +17,34 @@ package struct YAMLDocumentReader {
     /// Reads and converts `path`, or returns nil with diagnostics saying why.
     package static func read(path: String, displayPath: String? = nil) -> (YAMLNode?, [Diagnostic]) {
         let shown = displayPath ?? path
-        let start = SourceLocation(file: shown, line: 1, column: 1)
+        switch bytes(path: path, displayPath: shown) {
+        case .success(let data): return parse(data: data, file: shown)
+        case .failure(let problem): return (nil, [problem.diagnostic])
+        }
+    }
+
+    /// Why a file could not be read.
+    package struct ReadProblem: Error {
+        package var diagnostic: Diagnostic
+    }
+
+    /// The file's bytes (at most one more than the size cap, so `parse` can refuse it).
+    package static func bytes(path: String, displayPath: String? = nil) -> Result<Data, ReadProblem> {
+        let start = SourceLocation(file: displayPath ?? path, line: 1, column: 1)
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            return (
-                nil, [Diagnostic(.error, start, "cannot read the file", hint: "check that it exists and is readable")]
-            )
+            return .failure(
+                ReadProblem(
+                    diagnostic: Diagnostic(
+                        .error, start, "cannot read the file", hint: "check that it exists and is readable")))
         }
         defer { try? handle.close() }
-        let data: Data
         do {
-            data = try handle.read(upToCount: maximumFileSize + 1) ?? Data()
+            return .success(try handle.read(upToCount: maximumFileSize + 1) ?? Data())
         } catch {
-            return (nil, [Diagnostic(.error, start, "cannot read the file: \(error.localizedDescription)")])
+            return .failure(
+                ReadProblem(
+                    diagnostic: Diagnostic(.error, start, "cannot read the file: \(error.localizedDescription)")))
         }
-        return parse(data: data, file: shown)
     }
 
     package static func parse(data: Data, file: String) -> (YAMLNode?, [Diagnostic]) {

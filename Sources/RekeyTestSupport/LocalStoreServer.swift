@@ -60,14 +60,57 @@ public final class LocalStoreServer: @unchecked Sendable {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
+    /// Why a store did not start: what it printed last (a dev server prints no secret of
+    /// rekey's; its own dev token is a test constant).
+    public struct StartFailure: Error, CustomStringConvertible {
+        public var program: String
+        public var attempts: Int
+        public var output: String
+
+        public var description: String {
+            "\(program) did not become ready after \(attempts) attempt(s); its last output: \(output)"
+        }
+    }
+
     /// Starts `program` with `arguments(port)` and waits until `readyPath` answers 200 (or,
-    /// with `ready`, until that says so).
+    /// with `ready`, until that says so). With no `port`, a server that exits before it is
+    /// ready is started again on another port, up to three times: a port `freePort()` found
+    /// free can be taken before the server binds it (moto imports for ~10 s, while the test
+    /// process opens loopback connections and binds sandboxes by the hundred).
     static func start(
         program: String, arguments: (Int) -> [String], readyPath: String, port: Int? = nil,
         environment: [String: String] = [:], ready: ((LocalStoreServer) -> Bool)? = nil
     ) throws -> LocalStoreServer {
         guard let path = executable(program) else { throw CocoaError(.fileNoSuchFile) }
-        let port = port ?? freePort()
+        let attempts = port == nil ? 3 : 1
+        var output = ""
+        for _ in 1...attempts {
+            let log = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "rekey-\(program)-\(getpid())-\(UUID().uuidString).log")
+            defer { try? FileManager.default.removeItem(at: log) }
+            let chosen = port ?? freePort()
+            if let server = try startOnce(
+                path: path, arguments: arguments(chosen), port: chosen, log: log, readyPath: readyPath,
+                environment: environment, ready: ready)
+            {
+                return server
+            }
+            let printed = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            output = String(printed.suffix(2_000))
+        }
+        throw StartFailure(program: program, attempts: attempts, output: output)
+    }
+
+    /// One start; nil when the server exited, or did not become ready within two minutes
+    /// (moto's import alone took ~10 s on a loaded machine; a whole test process starting at
+    /// once on two cores is more than loaded).
+    private static func startOnce(
+        path: String, arguments: [String], port: Int, log: URL, readyPath: String,
+        environment: [String: String], ready: ((LocalStoreServer) -> Bool)?
+    ) throws -> LocalStoreServer? {
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        let output = try FileHandle(forWritingTo: log)
+        defer { try? output.close() }
         let process = Process()
         // A watchdog shell: it kills the server (SIGKILL: moto ignores SIGTERM) when told to
         // stop, and when this test process is gone, even after a crash.
@@ -78,15 +121,15 @@ public final class LocalStoreServer: @unchecked Sendable {
             kill -9 $child 2>/dev/null
             """
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", watchdog, "sh", path] + arguments(port)
+        process.arguments = ["-c", watchdog, "sh", path] + arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        process.standardOutput = output
+        process.standardError = output
         process.standardInput = FileHandle.nullDevice
         try process.run()
         let server = LocalStoreServer(process: process, port: port)
         ServerRegistry.shared.add(process)
-        let deadline = Date() + 60
+        let deadline = Date() + 120
         while Date() < deadline {
             if let ready, ready(server) { return server }
             if ready == nil, server.answers(readyPath) { return server }
@@ -94,7 +137,7 @@ public final class LocalStoreServer: @unchecked Sendable {
             usleep(100_000)
         }
         server.stop()
-        throw CocoaError(.fileReadUnknown)
+        return nil
     }
 
     /// Whether `GET path` answers 200 now.

@@ -1,19 +1,21 @@
 // System tests (other users, mounts, real servers) may skip on a developer's machine that
 // cannot run them, never in CI: `.ci/run` sets REKEY_REQUIRE_SYSTEM_TESTS=1, under which a
-// missing capability is a failure.
+// missing capability is a failure. The failure is a line `.ci/run` fails on, not a crash: a
+// trap here ended every other test of the process with it, and left CI's log holding a
+// backtrace of a hundred threads where the reason should have been.
 
 import Foundation
 
 public enum SystemTestGate {
+    /// What a required system test that cannot run prints; `.ci/run` fails on it.
+    public static let failureMarker = "FAILED system test (REKEY_REQUIRE_SYSTEM_TESTS=1):"
+
     public static var required: Bool { ProcessInfo.processInfo.environment["REKEY_REQUIRE_SYSTEM_TESTS"] == "1" }
 
     /// Whether the test can run; when it cannot, says why (a skip locally, a failure in CI).
     public static func available(_ capability: Bool, _ why: String) -> Bool {
         if capability { return true }
-        if required {
-            fatalError("system test cannot run here (\(why)) and REKEY_REQUIRE_SYSTEM_TESTS=1")
-        }
-        print("SKIPPED system test: \(why)")
+        print(required ? "\(failureMarker) \(why)" : "SKIPPED system test: \(why)")
         return false
     }
 

@@ -116,7 +116,7 @@ struct RunCommand: AsyncParsableCommand {
 
     private func rotate(stop: StopSignal, metrics: RunMetricsFile?) async throws {
         let workspace = try shared.workspace()
-        let loaded = try shared.loadJobs(workspace)
+        let loaded = try shared.loadJobs(workspace, storingCache: !dryRun)
         metrics?.jobsLoaded(loaded.jobs, databasePath: workspace.paths.database)
         if loaded.hasErrors { printDiagnostics(loaded) }
         let printer = RunPrinter(format: logFormat, quiet: quiet)

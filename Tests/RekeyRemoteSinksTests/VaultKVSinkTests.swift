@@ -144,6 +144,34 @@ import Testing
         await writer.shutdown()
     }
 
+    /// A token whose TTL ran out (OpenBao's own expiry, not a revoke): the same clear
+    /// refusal, the old value kept. The wait is OpenBao's clock, bounded at 20 s.
+    @Test func anExpiredTokenIsAClearErrorAndTheOldValueStays() async throws {
+        guard let server = await LocalStoreServer.openBao else { return }
+        let admin = VaultAdmin(server: server)
+        let path = uniquePath("expired")
+        try admin.put(path, ["api_key": "old-key"])
+        let token = try admin.token(
+            policies: ["expiring": #"path "secret/data/*" { capabilities = ["read", "create", "update"] }"#],
+            ttl: "2s")
+        let deadline = Date().addingTimeInterval(20)
+        while try exchange("GET", admin.url("auth/token/lookup-self"), headers: ["X-Vault-Token": token]).status
+            == 200, Date() < deadline
+        {
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        let writer = Self.writer(token: token)
+        await #expect {
+            try await writer.write(Secret("new-key"), to: Self.sink(server, path: path))
+        } throws: { error in
+            guard case .remote(let failure) = error as? SinkError else { return false }
+            return failure.kind == .unauthorised && failure.description.contains("refused the token")
+                && !failure.description.contains(token)
+        }
+        #expect(try admin.get(path).fields["api_key"] as? String == "old-key")
+        await writer.shutdown()
+    }
+
     @Test func aStoreThatDoesNotAnswerIsATransientPreflightProblem() async throws {
         let port = LocalStoreServer.freePort()
         let spec = VaultKVSinkSpec(
