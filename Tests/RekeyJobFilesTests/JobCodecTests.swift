@@ -57,10 +57,10 @@ import Testing
         env: prod
         provider:
           kind: http
-          rotation: regenerate
+          rotation: two-key
           issue:
             method: POST
-            url: https://api.vendor.example/v2/keys/regenerate
+            url: https://api.vendor.example/v2/keys
             headers: {Authorization: "Bearer {{credentials.api_key}}", X-Team: "{{provider.team}}"}
             body: {name: "rekey {{job.name}}", ttl_days: 30, tags: [a, "{{job.env}}"], active: true, parent: null, nested: {deep: [1, {x: y}]}}
             secret: /data/key~1value
@@ -71,7 +71,12 @@ import Testing
             headers: {Authorization: "Bearer {{secret}}"}
             works: [200, 204]
             dead: [401]
+          revoke:
+            url: https://api.vendor.example/v2/keys/{{previous.id}}
+            headers: {Authorization: "Bearer {{secret}}"}
+            after: 1h
           vars: {team: blue}
+        previous_id: key_7
         credentials: {api_key: {sink: app}}
         policy: {every: 30d}
         sinks: [{id: app, kind: env-file, path: /srv/app.env, key: API_KEY}]
@@ -128,7 +133,7 @@ import Testing
             return
         }
         let expected: [(Any, Int)] = [
-            (job, 11), (job.location, 3), (questionPro, 3), (admin, 4), (composerSpec, 7), (http, 10),
+            (job, 12), (job.location, 3), (questionPro, 3), (admin, 4), (composerSpec, 7), (http, 10),
             (http.issue, 4), (http.issue.headers[0], 2), (probe, 3),
             (HTTPProviderSpec.Revoke(request: http.issue), 2), (job.policy, 7), (job.policy.retry, 5),
             (job.sinks[0], 10), (vault, 6), (aws, 4), (job.hooks[0], 2), (http.issue.url, 2), (http.secret, 1),
