@@ -73,4 +73,43 @@ enum DemoJobs {
 
         """
     }
+
+    /// A two-key vendor (the sandbox's described one): a second key is added, delivered and
+    /// verified, and only then is the old one (`previousID`) revoked — in the same run, as
+    /// `after: 0s` asks. The app holds a working key at every moment.
+    static func twoKey(url: URL, previousID: String) -> String {
+        """
+        # A vendor described in the job file (kind: http) that allows two keys at once.
+        name: acme-prod-maps
+        tenant: acme
+        env: prod
+        provider:
+          kind: http
+          rotation: two-key
+          issue:
+            method: POST
+            url: \(url.absoluteString)/v1/keys
+            headers: {Authorization: "Bearer {{credentials.api_key}}"}
+            body: {note: "rekey {{job.name}}"}
+            secret: /data/key
+            id: /data/id
+          probe:
+            url: \(url.absoluteString)/v1/me
+            headers: {Authorization: "Bearer {{secret}}"}
+          revoke:
+            method: DELETE
+            url: \(url.absoluteString)/v1/keys/{{previous.id}}
+            headers: {Authorization: "Bearer {{secret}}"}
+            after: 0s
+        credentials:
+          api_key: {sink: app-env}
+        previous_id: \(previousID)
+        policy:
+          every: 30d
+          retry: {attempts: 4, base: 100ms, max: 2s, timeout: 5s}
+        sinks:
+          - {id: app-env, kind: env-file, path: ../sinks/maps.env, key: MAPS_API_KEY}
+
+        """
+    }
 }

@@ -1,7 +1,8 @@
 // `rekey demo`: the whole product in a few seconds, with no set-up. Starts the sandbox,
 // writes demo jobs and sinks into a fresh temporary directory, injects faults the run
-// survives (a 503 on a regenerate, a 429 with Retry-After on a token), rotates, checks
-// every sink holds the vendor's current key, runs again (nothing due), and reports.
+// survives (a 503 on a regenerate, a 429 with Retry-After on a token), rotates (a two-key
+// job included: new key delivered and verified, then the old one revoked), checks every
+// sink holds the vendor's current key, runs again (nothing due), and reports.
 
 import Foundation
 import RekeyAudit
@@ -77,7 +78,13 @@ public struct DemoScenario: Sendable {
             toFile: "\(jobs)/questionpro.yaml", atomically: false, encoding: .utf8)
         try DemoJobs.qrvey(url: url, username: admin.key).write(
             toFile: "\(jobs)/qrvey.yaml", atomically: false, encoding: .utf8)
-        say("wrote 4 demo jobs to \(jobs); faults injected: regenerate=503, composer-token=429:retry-after=1")
+        let oldMapsKey = sandbox.httpKeys[0]
+        _ = fm.createFile(
+            atPath: "\(sinks)/maps.env", contents: Data("MAPS_API_KEY='\(oldMapsKey.key)'\n".utf8),
+            attributes: [.posixPermissions: 0o600])
+        try DemoJobs.twoKey(url: url, previousID: oldMapsKey.id).write(
+            toFile: "\(jobs)/maps.yaml", atomically: false, encoding: .utf8)
+        say("wrote 5 demo jobs to \(jobs); faults injected: regenerate=503, composer-token=429:retry-after=1")
 
         let loaded = JobLoader.load(paths: [jobs])
         guard !loaded.hasErrors else { throw DemoError.invalidJobs(loaded.diagnostics) }
@@ -97,6 +104,13 @@ public struct DemoScenario: Sendable {
             }
         }
         say("checked: every QuestionPro sink holds the vendor's current key; the old keys are dead")
+        let maps = try EnvFileSink.readValue(path: "\(sinks)/maps.env", key: "MAPS_API_KEY").revealed
+        guard sandbox.httpKeys.map(\.key) == [maps], maps != oldMapsKey.key else {
+            throw DemoError.mismatch("the two-key sink maps.env does not hold the vendor's one live key")
+        }
+        say(
+            "checked: maps.env holds the two-key vendor's new key, delivered and verified before rekey revoked \(oldMapsKey.id): the app held a working key at every moment"
+        )
 
         say("\n$ \(command)   (again: nothing is due)")
         let second = try await runOnce(paths: paths, jobs: loaded.jobs)
