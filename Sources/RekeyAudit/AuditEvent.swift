@@ -24,6 +24,8 @@ public enum AuditStep: String, Sendable, Hashable, CaseIterable, Codable {
     case recovered
     case adopted
     case baselined
+    /// The log was moved to another store (`rekey audit migrate`): holds the old chain's head.
+    case migrated
 
     /// The steps `audit report` counts as a job's failures in a period (indexed: schema v6).
     public static let failures: Set<AuditStep> = [.failed, .needsRecovery]

@@ -146,7 +146,7 @@ public struct JobHistory: Sendable, Hashable, Codable {
             if let code = event.exitCode { hookFailed = code != 0 }
         case .verified:
             if let probe = event.probeConfig { provenProbe = probe }
-        case .probe, .sinkWritten, .runStarted, .runFinished:
+        case .probe, .sinkWritten, .runStarted, .runFinished, .migrated:
             break
         }
     }

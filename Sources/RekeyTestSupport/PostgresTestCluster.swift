@@ -1,0 +1,170 @@
+// A private PostgreSQL cluster for the fleet-mode tests, started once per test process on a
+// loopback port of its own (mirroring `LocalStoreServer`): `initdb` and `pg_ctl` from
+// Debian's `postgresql` package, run as the `postgres` OS user (PostgreSQL refuses root) in
+// a temporary directory that user owns, listening on 127.0.0.1 only, trust authentication
+// for the test role. A watchdog stops it when the test process exits, even after a crash.
+// Each test gets a database of its own (`makeDatabase()`); nothing is mocked.
+// Under REKEY_REQUIRE_SYSTEM_TESTS=1 a missing PostgreSQL is a failure (SystemTestGate).
+
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+public final class PostgresTestCluster: Sendable {
+    /// The role the tests connect as (trust authentication: no password anywhere).
+    public static let role = "rekey_test"
+
+    public let port: Int
+    public let directory: String
+    let binaries: String
+
+    init(port: Int, directory: String, binaries: String) {
+        self.port = port
+        self.directory = directory
+        self.binaries = binaries
+    }
+
+    /// The directory holding `initdb`, `pg_ctl` and `psql` (the newest installed major version).
+    static var binaryDirectory: String? {
+        let root = "/usr/lib/postgresql"
+        let versions = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        return versions.compactMap(Int.init).sorted().reversed().map { "\(root)/\($0)/bin" }.first {
+            FileManager.default.isExecutableFile(atPath: $0 + "/initdb")
+        }
+    }
+
+    /// The process's cluster, started on first use; nil (a skip) when PostgreSQL is not
+    /// installed and system tests are not required.
+    public static var shared: PostgresTestCluster? {
+        get async { (try? await LocalStoreServer.offPool { sharedNow }) ?? nil }
+    }
+
+    static var sharedNow: PostgresTestCluster? {
+        guard
+            SystemTestGate.available(
+                binaryDirectory != nil, "PostgreSQL not found under /usr/lib/postgresql (apt-get install postgresql)")
+        else { return nil }
+        switch sharedCluster {
+        case .success(let cluster): return cluster
+        case .failure(let error):
+            _ = SystemTestGate.available(false, "PostgreSQL did not start: \(error)")
+            return nil
+        }
+    }
+
+    private static let sharedCluster = Result { try start() }
+
+    /// A fresh, empty database on the shared cluster, as `postgres://rekey_test@127.0.0.1:PORT/NAME`.
+    public func makeDatabase() throws -> String {
+        let name = "rekey_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        try psql(database: "postgres", "CREATE DATABASE \(name)")
+        return url(database: name)
+    }
+
+    public func url(database: String) -> String {
+        "postgres://\(Self.role)@127.0.0.1:\(port)/\(database)?sslmode=disable"
+    }
+
+    /// Runs `sql` through psql as the test role; its output (tab-separated, no headers), or
+    /// an error carrying psql's message.
+    @discardableResult
+    public func psql(database: String, _ sql: String) throws -> String {
+        let (status, output) = try Self.run(
+            binaries + "/psql",
+            [
+                "-X", "-q", "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", "\(port)",
+                "-U", Self.role, "-d", database, "-c", sql,
+            ])
+        guard status == 0 else { throw ClusterError(message: "psql: \(output)") }
+        return output
+    }
+
+    /// The database name of a URL that `makeDatabase()` returned.
+    public static func databaseName(of url: String) -> String {
+        String(url.split(separator: "/").last?.split(separator: "?").first ?? "")
+    }
+
+    struct ClusterError: Error, CustomStringConvertible {
+        let message: String
+        var description: String { message }
+    }
+
+    static func start() throws -> PostgresTestCluster {
+        guard let binaries = binaryDirectory else { throw ClusterError(message: "no PostgreSQL binaries") }
+        let directory = NSTemporaryDirectory() + "rekey-postgres-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        // PostgreSQL refuses to run as root: as root, the cluster belongs to `postgres`.
+        let asPostgres = geteuid() == 0
+        if asPostgres {
+            guard let owner = getpwnam("postgres") else { throw ClusterError(message: "no postgres user") }
+            guard chown(directory, owner.pointee.pw_uid, owner.pointee.pw_gid) == 0 else {
+                throw ClusterError(message: "cannot chown \(directory) to postgres")
+            }
+        }
+        func asOwner(_ program: String, _ arguments: [String]) throws {
+            let (status, output) =
+                asPostgres
+                ? try run("/usr/bin/setpriv", ["--reuid=postgres", "--regid=postgres", "--init-groups", program] + arguments)
+                : try run(program, arguments)
+            guard status == 0 else { throw ClusterError(message: "\(program) failed: \(output)") }
+        }
+        let data = directory + "/data"
+        try asOwner(
+            binaries + "/initdb",
+            ["-D", data, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"])
+        let port = LocalStoreServer.freePort()
+        // Tests do not need durability across a machine crash: no fsync keeps them quick on a
+        // shared, loaded disk (the code under test still asks for synchronous_commit = on).
+        let options =
+            "-c listen_addresses=127.0.0.1 -p \(port) -k \(directory) -c fsync=off -c full_page_writes=off -c max_connections=200"
+        try asOwner(binaries + "/pg_ctl", ["-D", data, "-o", options, "-l", directory + "/log", "-w", "-t", "120", "start"])
+        try startWatchdog(binaries: binaries, data: data, asPostgres: asPostgres)
+        let cluster = PostgresTestCluster(port: port, directory: directory, binaries: binaries)
+        let (status, output) = try run(
+            binaries + "/psql",
+            [
+                "-X", "-q", "-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres", "-d", "postgres", "-c",
+                "CREATE ROLE \(role) LOGIN SUPERUSER",
+            ])
+        guard status == 0 else { throw ClusterError(message: "cannot create the test role: \(output)") }
+        return cluster
+    }
+
+    /// A shell that stops the cluster (immediate mode: nothing to keep) when told to, and when
+    /// this test process is gone, even after a crash; registered to be told at exit.
+    static func startWatchdog(binaries: String, data: String, asPostgres: Bool) throws {
+        let stop =
+            (asPostgres ? "/usr/bin/setpriv --reuid=postgres --regid=postgres --init-groups " : "")
+            + "'\(binaries)/pg_ctl' -D '\(data)' -m immediate stop >/dev/null 2>&1"
+        let watchdog = """
+            stop() { \(stop); }
+            trap 'stop; exit 0' TERM INT
+            while kill -0 \(getpid()) 2>/dev/null; do sleep 0.2; done
+            stop
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", watchdog]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        ServerRegistry.shared.add(process)
+    }
+
+    static func run(_ program: String, _ arguments: [String]) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: program)
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+}
