@@ -17,7 +17,7 @@ public enum PostgresAuditVerifier {
     /// Verifies the chain up to the head it reads first (events appended meanwhile are left
     /// for the next verify). `eachEvent` sees every event whose hash checked out, in order.
     public static func verify(
-        _ log: PostgresAuditLog, key: AuditKey, localHeadPath: String?, eachEvent: ((AuditEvent) -> Void)? = nil
+        _ log: PostgresAuditLog, key: AuditKey, localHeadPath: String?, eachEvent: (AuditEvent) -> Void = { _ in }
     ) async throws -> VerifyResult {
         guard log.hasLog else { return .ok(count: 0) }
         let session = log.session
@@ -30,9 +30,8 @@ public enum PostgresAuditVerifier {
             }
             return head
         }
-        guard let (count, hash, mac) = stored else {
-            return .bad(sequence: nil, problem: "the chain-head row is missing (deleted)")
-        }
+        guard let stored else { return .bad(sequence: nil, problem: "the chain-head row is missing (deleted)") }
+        let (count, hash, mac) = stored
         let head = AuditHead(count: count, hash: hash)
         if count > 0, mac != key.authenticationCode(for: head) {
             return .bad(
@@ -48,12 +47,13 @@ public enum PostgresAuditVerifier {
         var walk = AuditChainWalk(key: key, remember: Set([count] + (local.map { [$0.count] } ?? [])))
         var after: Int64 = 0
         while after < count {
+            let from = after
             let page = try await session.connection("reading events") { connection in
                 var rows: [Result<AuditEvent, PostgresAuditRow.Unreadable>] = []
                 for try await row in try await connection.query(
                     """
                     SELECT \(unescaped: PostgresAuditRow.columns) FROM events
-                    WHERE seq > \(after) AND seq <= \(count) ORDER BY seq LIMIT \(pageSize)
+                    WHERE seq > \(from) AND seq <= \(count) ORDER BY seq LIMIT \(pageSize)
                     """, logger: PostgresSession.queryLogger)
                 {
                     do {
@@ -69,7 +69,7 @@ public enum PostgresAuditVerifier {
                 switch row {
                 case .success(let event):
                     guard walk.check(event) else { return walk.result ?? .bad(sequence: nil, problem: "broken") }
-                    eachEvent?(event)
+                    eachEvent(event)
                     after = event.sequence ?? after
                 case .failure(let unreadable):
                     walk.reject(

@@ -5,6 +5,10 @@
 
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 public enum PostgresPassword {
     /// The password for `url`, or nil when none is configured.
     public static func lookup(

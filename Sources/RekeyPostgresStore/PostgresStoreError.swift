@@ -41,6 +41,12 @@ public enum PostgresStoreError: Error, LocalizedError, CustomStringConvertible {
     /// code — never postgres-nio's debug description, which includes the statement's binds.
     static func wrap(_ error: any Error, url: PostgresURL, doing: String) -> PostgresStoreError {
         if let error = error as? PostgresStoreError { return error }
+        // A refusal thrown inside a transaction comes back wrapped by postgres-nio.
+        if let transaction = error as? PostgresTransactionError,
+            let refusal = transaction.closureError as? PostgresStoreError
+        {
+            return refusal
+        }
         return .database(url, doing: doing, why: reason(error))
     }
 

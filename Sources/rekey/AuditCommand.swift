@@ -90,9 +90,9 @@ struct AuditReportCommand: AsyncParsableCommand {
             )
         }
         let jobs = loaded?.jobs ?? []
-        let query = try query(now: now)
+        let auditQuery = try query(now: now)
         let (text, failing) = try await AuditStore.withReader(workspace) { log in
-            try await query.run(jobs: jobs, log: log, now: now)
+            try await auditQuery.run(jobs: jobs, log: log, now: now)
         }
         Console.out(text, terminator: format.terminator)
         if failing { throw ExitCode(ExitStatus.jobFailed.rawValue) }

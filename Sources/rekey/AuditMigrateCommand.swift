@@ -3,7 +3,6 @@
 
 import ArgumentParser
 import Foundation
-import RekeyConfig
 import RekeyPostgresStore
 import RekeyRunner
 

@@ -1,5 +1,6 @@
 import Foundation
 import RekeyAudit
+import RekeyModel
 import RekeyPostgresStore
 import RekeySchedule
 import RekeyTestSupport

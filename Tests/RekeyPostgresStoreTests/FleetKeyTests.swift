@@ -5,6 +5,10 @@ import RekeyPostgresStore
 import RekeyTestSupport
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 @Suite struct FleetKeyTests {
     @Test func theAuditKeyIsDerivedNotTheFileItself() throws {
         let bytes = (0..<32).map { UInt8($0) }
@@ -29,14 +33,12 @@ import Testing
         defer { dir.remove() }
         let short = try dir.write("short.key", String(repeating: "k", count: 31))
         chmod(short, 0o600)
-        #expect {
-            try FleetKey.load(path: short)
-        } throws: { ($0 as? FleetKeyError)?.description.contains("fewer than 32") == true }
+        let tooShort = #expect(throws: FleetKeyError.self) { try FleetKey.load(path: short) }
+        #expect(tooShort?.description.contains("fewer than 32") == true)
         let open = try dir.write("open.key", String(repeating: "k", count: 40))
         chmod(open, 0o644)
-        #expect {
-            try FleetKey.load(path: open)
-        } throws: { ($0 as? FleetKeyError)?.description.contains("chmod 600") == true }
+        let exposed = #expect(throws: FleetKeyError.self) { try FleetKey.load(path: open) }
+        #expect(exposed?.description.contains("chmod 600") == true)
         chmod(open, 0o600)
         #expect(try FleetKey.load(path: open).auditKey.fingerprint(Secret("x")).count == 16)
         #expect(throws: FleetKeyError.self) { try FleetKey.load(path: dir.file("missing.key")) }

@@ -3,6 +3,10 @@ import RekeyPostgresStore
 import RekeyTestSupport
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 @Suite struct PostgresURLTests {
     @Test func aURLParsesIntoItsPartsAndPrintsTheSame() throws {
         let url = try PostgresURL(parsing: "postgres://rekey@db.internal:6432/audit?sslmode=verify-full")
