@@ -119,8 +119,8 @@ public final class PostgresTestCluster: Sendable {
         // shared, loaded disk (the code under test still asks for synchronous_commit = on).
         let options =
             "-c listen_addresses=127.0.0.1 -p \(port) -k \(directory) -c fsync=off -c full_page_writes=off -c max_connections=200"
-        try asOwner(binaries + "/pg_ctl", ["-D", data, "-o", options, "-l", directory + "/log", "-w", "-t", "120", "start"])
-        try startWatchdog(binaries: binaries, data: data, asPostgres: asPostgres)
+        try startWatchdog(binaries: binaries, data: data, options: options, asPostgres: asPostgres)
+        try waitUntilReady(binaries: binaries, port: port, log: directory + "/log")
         let cluster = PostgresTestCluster(port: port, directory: directory, binaries: binaries)
         let (status, output) = try run(
             binaries + "/psql",
@@ -132,26 +132,41 @@ public final class PostgresTestCluster: Sendable {
         return cluster
     }
 
-    /// A shell that stops the cluster (immediate mode: nothing to keep) when told to, and when
-    /// this test process is gone, even after a crash; registered to be told at exit.
-    static func startWatchdog(binaries: String, data: String, asPostgres: Bool) throws {
-        let stop =
-            (asPostgres ? "/usr/bin/setpriv --reuid=postgres --regid=postgres --init-groups " : "")
-            + "'\(binaries)/pg_ctl' -D '\(data)' -m immediate stop >/dev/null 2>&1"
+    /// A shell that starts the cluster with `pg_ctl start` and stops it (immediate mode:
+    /// nothing to keep) when told to, and when this test process is gone, even after a crash;
+    /// registered to be told at exit. pg_ctl runs under the shell, never waited for by this
+    /// process: the server it leaves running inherits the descriptors Foundation watches to
+    /// see a child exit, so waiting for pg_ctl itself would never return.
+    static func startWatchdog(binaries: String, data: String, options: String, asPostgres: Bool) throws {
+        let asOwner = asPostgres ? "/usr/bin/setpriv --reuid=postgres --regid=postgres --init-groups" : ""
         let watchdog = """
-            stop() { \(stop); }
-            trap 'stop; exit 0' TERM INT
+            stop() { \(asOwner) "$1/pg_ctl" -D "$2" -m immediate stop >/dev/null 2>&1; }
+            trap 'stop "$@"; exit 0' TERM INT
+            \(asOwner) "$1/pg_ctl" -D "$2" -o "$3" -l "$4" start >/dev/null 2>&1 </dev/null
             while kill -0 \(getpid()) 2>/dev/null; do sleep 0.2; done
-            stop
+            stop "$@"
             """
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", watchdog]
+        process.arguments = ["-c", watchdog, "sh", binaries, data, options, data + "/../log"]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
         try process.run()
         ServerRegistry.shared.add(process)
+    }
+
+    /// Polls `pg_isready` until the server accepts connections (two minutes at most: a loaded
+    /// machine starts it slowly); a server that does not come up fails with its log.
+    static func waitUntilReady(binaries: String, port: Int, log: String) throws {
+        let deadline = Date() + 120
+        while Date() < deadline {
+            let (status, _) = try run(binaries + "/pg_isready", ["-q", "-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres"])
+            if status == 0 { return }
+            usleep(200_000)
+        }
+        let why = (try? String(contentsOfFile: log, encoding: .utf8)) ?? "no log at \(log)"
+        throw ClusterError(message: "PostgreSQL did not accept connections within 120 s: \(why)")
     }
 
     static func run(_ program: String, _ arguments: [String]) throws -> (Int32, String) {

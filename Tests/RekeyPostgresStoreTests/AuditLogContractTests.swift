@@ -9,7 +9,7 @@ import Testing
 /// What every `AuditLog` promises, checked against SQLite and PostgreSQL alike: the same
 /// events come back in chain order with the same hashes, batches are all-or-nothing, filters
 /// and the history subset agree with a fold of everything, and the chain verifies.
-@Suite struct AuditLogContractTests {
+@Suite(.timeLimit(.minutes(3))) struct AuditLogContractTests {
     enum Store: String, CaseIterable, CustomTestStringConvertible {
         case sqlite, postgres
         var testDescription: String { rawValue }

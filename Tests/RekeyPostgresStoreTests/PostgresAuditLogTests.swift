@@ -7,7 +7,7 @@ import Testing
 
 /// The PostgreSQL log against a real server: the chain, its checks on append and in
 /// `audit verify`, concurrent appenders, migrations and the per-job state table.
-@Suite struct PostgresAuditLogTests {
+@Suite(.timeLimit(.minutes(3))) struct PostgresAuditLogTests {
     static func event(_ step: AuditStep, job: String = "acme-prod", at seconds: Double = 0) -> AuditEvent {
         AuditEvent(
             time: Date(timeIntervalSince1970: 1_800_000_000 + seconds), runID: "run-1", step: step, job: job,

@@ -9,7 +9,7 @@ import RekeyTestSupport
 import Testing
 
 /// `rekey audit migrate` from a real SQLite state directory into a real PostgreSQL database.
-@Suite struct AuditMigrationTests {
+@Suite(.timeLimit(.minutes(3))) struct AuditMigrationTests {
     struct Fixture {
         let state: TemporaryDirectory
         let cluster: PostgresTestCluster
