@@ -73,7 +73,8 @@ public enum PostgresAuditVerifier {
                     after = event.sequence ?? after
                 case .failure(let unreadable):
                     walk.reject(
-                        sequence: unreadable.sequence, problem: "its content was changed after it was written (\(unreadable.why))")
+                        sequence: unreadable.sequence,
+                        problem: "its content was changed after it was written (\(unreadable.why))")
                     return walk.result ?? .bad(sequence: unreadable.sequence, problem: unreadable.why)
                 }
             }

@@ -106,7 +106,8 @@ public final class PostgresTestCluster: Sendable {
         func asOwner(_ program: String, _ arguments: [String]) throws {
             let (status, output) =
                 asPostgres
-                ? try run("/usr/bin/setpriv", ["--reuid=postgres", "--regid=postgres", "--init-groups", program] + arguments)
+                ? try run(
+                    "/usr/bin/setpriv", ["--reuid=postgres", "--regid=postgres", "--init-groups", program] + arguments)
                 : try run(program, arguments)
             guard status == 0 else { throw ClusterError(message: "\(program) failed: \(output)") }
         }
@@ -140,7 +141,7 @@ public final class PostgresTestCluster: Sendable {
     static func startWatchdog(binaries: String, data: String, options: String, asPostgres: Bool) throws {
         let asOwner = asPostgres ? "/usr/bin/setpriv --reuid=postgres --regid=postgres --init-groups" : ""
         let watchdog = """
-            stop() { \(asOwner) "$1/pg_ctl" -D "$2" -m immediate stop >/dev/null 2>&1; }
+            stop() { \(asOwner) "$1/pg_ctl" -D "$2" -m immediate stop >/dev/null 2>&1; rm -rf "$5"; }
             trap 'stop "$@"; exit 0' TERM INT
             \(asOwner) "$1/pg_ctl" -D "$2" -o "$3" -l "$4" start >/dev/null 2>&1 </dev/null
             while kill -0 \(getpid()) 2>/dev/null; do sleep 0.2; done
@@ -148,7 +149,8 @@ public final class PostgresTestCluster: Sendable {
             """
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", watchdog, "sh", binaries, data, options, data + "/../log"]
+        let directory = URL(fileURLWithPath: data).deletingLastPathComponent().path
+        process.arguments = ["-c", watchdog, "sh", binaries, data, options, directory + "/log", directory]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
@@ -161,7 +163,8 @@ public final class PostgresTestCluster: Sendable {
     static func waitUntilReady(binaries: String, port: Int, log: String) throws {
         let deadline = Date() + 120
         while Date() < deadline {
-            let (status, _) = try run(binaries + "/pg_isready", ["-q", "-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres"])
+            let (status, _) = try run(
+                binaries + "/pg_isready", ["-q", "-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres"])
             if status == 0 { return }
             usleep(200_000)
         }

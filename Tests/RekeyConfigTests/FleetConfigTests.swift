@@ -26,7 +26,8 @@ import Testing
             homeDirectory: "/home/x")
         #expect(resolver.database(flag: nil, configured: nil, stateDirectory: "/s") == "postgres://rekey@db/rekey")
         #expect(
-            resolver.database(flag: "postgresql://a@b/c", configured: nil, stateDirectory: "/s") == "postgresql://a@b/c")
+            resolver.database(flag: "postgresql://a@b/c", configured: nil, stateDirectory: "/s") == "postgresql://a@b/c"
+        )
         #expect(resolver.database(flag: "audit.sqlite", configured: nil, stateDirectory: "/s") == "/work/audit.sqlite")
     }
 

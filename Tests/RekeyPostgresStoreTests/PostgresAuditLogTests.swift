@@ -39,7 +39,9 @@ import Testing
         guard let f = try await PostgresFixture.make() else { return }
         defer { f.remove() }
         try await fill(f, 2)
-        for statement in ["UPDATE events SET message = 'x' WHERE seq = 1", "DELETE FROM events WHERE seq = 1", "TRUNCATE events"] {
+        for statement in [
+            "UPDATE events SET message = 'x' WHERE seq = 1", "DELETE FROM events WHERE seq = 1", "TRUNCATE events",
+        ] {
             #expect(throws: (any Error).self, "\(statement)") { try f.sql(statement) }
         }
         #expect(try await f.verify() == .ok(count: 2))
@@ -102,7 +104,7 @@ import Testing
         // Three "hosts", each with a pool of its own, each appending from many tasks.
         var logs: [PostgresAuditLog] = []
         for _ in 0..<3 { logs.append(try await f.open(projection: JobHistoryProjection())) }
-        defer { logs.forEach { $0.close() } }
+        defer { for log in logs { log.close() } }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (host, log) in logs.enumerated() {
                 for index in 0..<40 {
@@ -164,7 +166,8 @@ import Testing
         let log = try await f.open(projection: JobHistoryProjection())
         defer { log.close() }
         for index in 0..<20 {
-            try await log.append(Self.event(index % 3 == 0 ? .done : .attempt, job: "job-\(index % 4)", at: Double(index)))
+            try await log.append(
+                Self.event(index % 3 == 0 ? .done : .attempt, job: "job-\(index % 4)", at: Double(index)))
         }
         func check() async throws -> JobStateCheck.Result? {
             try await JobStateCheck.verify(reader: log) { each in

@@ -10,7 +10,8 @@ import Testing
 @Suite struct PostgresURLTests {
     @Test func aURLParsesIntoItsPartsAndPrintsTheSame() throws {
         let url = try PostgresURL(parsing: "postgres://rekey@db.internal:6432/audit?sslmode=verify-full")
-        #expect(url == PostgresURL(user: "rekey", host: "db.internal", port: 6432, database: "audit", sslMode: .verifyFull))
+        #expect(
+            url == PostgresURL(user: "rekey", host: "db.internal", port: 6432, database: "audit", sslMode: .verifyFull))
         #expect(url.description == "postgres://rekey@db.internal:6432/audit?sslmode=verify-full")
         let defaults = try PostgresURL(parsing: "postgresql://rekey@db/rekey")
         #expect(defaults.port == 5432 && defaults.sslMode == .prefer)
@@ -39,7 +40,9 @@ import Testing
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let url = try PostgresURL(parsing: "postgres://rekey@db.internal:5432/audit")
-        #expect(PostgresPassword.lookup(for: url, environment: ["PGPASSWORD": "from-env"], homeDirectory: dir.path) == "from-env")
+        #expect(
+            PostgresPassword.lookup(for: url, environment: ["PGPASSWORD": "from-env"], homeDirectory: dir.path)
+                == "from-env")
         let pgpass = try dir.write(
             ".pgpass", "# comment\nother:5432:audit:rekey:wrong\ndb.internal:*:audit:rekey:pa\\:ss\n*:*:*:*:fallback\n")
         chmod(pgpass, 0o644)
@@ -49,6 +52,8 @@ import Testing
         #expect(PostgresPassword.lookup(for: url, environment: [:], homeDirectory: dir.path) == "pa:ss")
         let other = try PostgresURL(parsing: "postgres://someone@elsewhere/db")
         #expect(PostgresPassword.lookup(for: other, environment: [:], homeDirectory: dir.path) == "fallback")
-        #expect(PostgresPassword.lookup(for: url, environment: ["PGPASSFILE": dir.file("none")], homeDirectory: dir.path) == nil)
+        #expect(
+            PostgresPassword.lookup(for: url, environment: ["PGPASSFILE": dir.file("none")], homeDirectory: dir.path)
+                == nil)
     }
 }

@@ -82,7 +82,9 @@ public struct AuditMigration: Sendable {
         if let marked = MigratedMarker.read(stateDirectory: stateDirectory) {
             throw AuditMigrationError.alreadyMigrated(stateDirectory, to: marked)
         }
-        guard FileManager.default.fileExists(atPath: sqlitePath) else { throw AuditMigrationError.sourceMissing(sqlitePath) }
+        guard FileManager.default.fileExists(atPath: sqlitePath) else {
+            throw AuditMigrationError.sourceMissing(sqlitePath)
+        }
         let sqliteKey = try AuditKey.load(path: state.auditKey)
         let verdict = try AuditVerifier.verify(databasePath: sqlitePath, key: sqliteKey, headPath: state.auditHead)
         guard case .ok(let count) = verdict else { throw AuditMigrationError.sourceDoesNotVerify(sqlitePath, verdict) }

@@ -17,7 +17,8 @@ public enum MigratedMarker {
         let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
         let prefix = "migrated to "
         let line = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
-        return line.hasPrefix(prefix) ? String(line.dropFirst(prefix.count)) : "another database (\(path) is unreadable)"
+        return line.hasPrefix(prefix)
+            ? String(line.dropFirst(prefix.count)) : "another database (\(path) is unreadable)"
     }
 
     /// Writes the marker durably (a crash must not leave a migrated directory unmarked).

@@ -111,7 +111,8 @@ import Testing
         guard let f = try await Fixture.make(events: 4) else { return }
         defer { f.state.remove() }
         // The head says 5 events: the log lost its newest one.
-        AuditHead(count: 5, hash: "lost").save(to: f.directory.auditHead, key: try AuditKey.load(path: f.directory.auditKey))
+        AuditHead(count: 5, hash: "lost").save(
+            to: f.directory.auditHead, key: try AuditKey.load(path: f.directory.auditKey))
         await #expect(throws: AuditMigrationError.self) { try await f.migration().run() }
         #expect(MigratedMarker.read(stateDirectory: f.state.path) == nil)
     }
