@@ -16,6 +16,7 @@ import RekeyConfig
 import RekeyEffects
 import RekeyModel
 import RekeyPostgresStore
+import RekeySchedule
 
 public enum AuditMigrationError: Error, LocalizedError, CustomStringConvertible {
     case sourceMissing(String)
@@ -98,7 +99,8 @@ public struct AuditMigration: Sendable {
         migrated.host = ProcessInfo.processInfo.hostName
         let log = try await PostgresAuditLog.open(
             url: target, password: password, key: fleetKey,
-            headPath: AuditStore.localHeadPath(stateDirectory: stateDirectory, url: target))
+            headPath: AuditStore.localHeadPath(stateDirectory: stateDirectory, url: target),
+            projection: JobHistoryProjection())
         defer { log.close() }
         // The stored chain fields are replaced by `link`: the events keep their content only.
         try await log.appendToEmptyLog(events + [migrated])

@@ -74,6 +74,8 @@ import Testing
         let sqliteKey = try AuditKey.load(path: f.directory.auditKey)
         #expect(try await !PostgresAuditVerifier.verify(reader, key: sqliteKey, localHeadPath: nil).isOK)
         #expect(MigratedMarker.read(stateDirectory: f.state.path) == f.url.description)
+        // The per-job state table is built in the same transaction: plan reads it at once.
+        #expect(try await reader.jobStates(version: JobHistoryProjection.version)?.count == 3)
     }
 
     @Test func aMigratedStateDirectoryRefusesToRotateAndSaysWhatToDo() async throws {
