@@ -53,7 +53,20 @@ enum PostgresAuditSchema {
             "INSERT INTO chain_head (id, seq, hash, mac) VALUES (1, 0, '', NULL)",
             "CREATE TABLE job_state (job text PRIMARY KEY, seq bigint NOT NULL, state bytea NOT NULL)",
             "CREATE TABLE projection (id integer PRIMARY KEY CHECK (id = 1), version text NOT NULL, seq bigint NOT NULL)",
-        ]
+        ],
+        // 2: leases (`PostgresLeaseProvider`): one row per job ever claimed; the fencing
+        // tokens come from a sequence, which never hands out a number twice or goes back.
+        [
+            "CREATE SEQUENCE lease_fencing_tokens",
+            """
+            CREATE TABLE leases (
+                job text PRIMARY KEY,
+                holder text,
+                token bigint NOT NULL DEFAULT 0,
+                lease_until timestamptz
+            )
+            """,
+        ],
     ]
 
     static var currentVersion: Int { migrations.count }

@@ -32,7 +32,7 @@ import Testing
         #expect(try await log.events(AuditEventFilter()) == [first] + rest)
         #expect(try await f.verify() == .ok(count: 3))
         #expect(try f.sql("SELECT seq, hash = '\(rest[1].hash ?? "")' FROM chain_head") == "3\tt")
-        #expect(try f.sql("SELECT version FROM schema_version") == "1")
+        #expect(try f.sql("SELECT version FROM schema_version") == "2")
     }
 
     @Test func updateDeleteAndTruncateAreRefused() async throws {
@@ -144,7 +144,7 @@ import Testing
             try await group.waitForAll()
         }
         try await fill(f, 2)
-        #expect(try f.sql("SELECT version FROM schema_version") == "1")
+        #expect(try f.sql("SELECT version FROM schema_version") == "2")
         #expect(try await f.verify() == .ok(count: 2))
     }
 
