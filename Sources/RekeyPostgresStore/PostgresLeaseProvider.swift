@@ -96,7 +96,7 @@ public final class PostgresLeaseProvider: Sendable {
     public func isHeld(_ lease: PostgresLease) async throws -> Bool {
         try await session.connection("checking a lease") { connection in
             let rows = try await connection.query(
-                "SELECT token = \(lease.token) AND lease_until >= now() FROM leases WHERE job = \(lease.job)",
+                "SELECT COALESCE(token = \(lease.token) AND lease_until >= now(), false) FROM leases WHERE job = \(lease.job)",
                 logger: PostgresSession.queryLogger)
             for try await held in rows.decode(Bool.self) { return held }
             return false
@@ -107,7 +107,7 @@ public final class PostgresLeaseProvider: Sendable {
     /// nothing). The token stays on the row, so the next claim's is larger.
     public func release(_ lease: PostgresLease) async throws {
         try await session.transaction("releasing a lease") { connection in
-            try await connection.query(
+            _ = try await connection.query(
                 "UPDATE leases SET holder = NULL, lease_until = NULL WHERE job = \(lease.job) AND token = \(lease.token)",
                 logger: PostgresSession.queryLogger)
         }

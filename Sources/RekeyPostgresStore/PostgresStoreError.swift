@@ -22,8 +22,10 @@ public enum PostgresStoreError: Error, LocalizedError, CustomStringConvertible {
         switch self {
         case .invalidURL(let url, let why):
             "invalid database URL \(url): \(why)"
+        case .database(let url, let doing, let why) where doing == "connecting":
+            "PostgreSQL \(url): connecting failed: \(why). Check that the server is up, the user may connect (PGPASSWORD or ~/.pgpass), and sslmode matches the server"
         case .database(let url, let doing, let why):
-            "PostgreSQL \(url): \(doing) failed: \(why). Check that the server is up, the user may connect (PGPASSWORD or ~/.pgpass), and sslmode matches the server"
+            "PostgreSQL \(url): \(doing) failed: \(why)"
         case .schemaTooNew(let url, let found, let known):
             "the audit schema in \(url) is version \(found), newer than this rekey knows (\(known)): upgrade rekey on this host"
         case .chainBroken(let url, let why):
