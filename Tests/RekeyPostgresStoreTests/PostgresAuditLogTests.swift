@@ -148,6 +148,27 @@ import Testing
         #expect(try await f.verify() == .ok(count: 2))
     }
 
+    @Test func aDatabaseAtAnOlderSchemaVersionIsMigratedAndANewerOneIsRefused() async throws {
+        guard let f = try await PostgresFixture.make() else { return }
+        defer { f.remove() }
+        try await fill(f, 3)
+        // Back to version 1, as a database written before leases existed.
+        try f.sql("DROP TABLE leases; DROP SEQUENCE lease_fencing_tokens; UPDATE schema_version SET version = 1")
+        try await fill(f, 1)
+        #expect(try f.sql("SELECT version FROM schema_version") == "2")
+        #expect(try f.sql("SELECT to_regclass('leases') IS NOT NULL") == "t")
+        #expect(try await f.verify() == .ok(count: 4))
+        try f.sql("UPDATE schema_version SET version = 99")
+        for open in [{ try await f.open() }, { try await PostgresAuditLog.openReader(url: f.url, password: nil) }] {
+            do {
+                _ = try await open()
+                Issue.record("a schema newer than this rekey was opened")
+            } catch let error as PostgresStoreError {
+                #expect(error.description.contains("upgrade rekey"))
+            }
+        }
+    }
+
     @Test func aReaderCreatesNothingAndReadsAnEmptyDatabaseAsAnEmptyLog() async throws {
         guard let f = try await PostgresFixture.make() else { return }
         defer { f.remove() }
