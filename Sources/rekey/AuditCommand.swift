@@ -106,7 +106,7 @@ struct AuditVerifyCommand: AsyncParsableCommand {
             "Recompute the audit log's hash chain; exit 1 at the first changed, missing, inserted or reordered event, or a truncated log.",
         discussion: """
             It cannot detect someone who holds the audit key (<state-dir>/audit.key) rewriting the whole log.
-            With --db postgres://…, the fleet's log is verified with the key derived from rekey.yaml's fleet.key, \
+            With --db postgres://..., the fleet's log is verified with the key derived from rekey.yaml's fleet.key, \
             against the database's signed chain head and the highest head this host has seen.
             """)
 
