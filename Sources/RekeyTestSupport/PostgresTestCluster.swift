@@ -81,6 +81,13 @@ public final class PostgresTestCluster: Sendable {
         return output
     }
 
+    /// The same database through the process's pgbouncer in transaction mode (nil, a skip,
+    /// when pgbouncer is not installed and system tests are not required).
+    public func throughPgBouncer(_ url: String) async -> String? {
+        guard let bouncer = await PgBouncerTestServer.shared(for: self) else { return nil }
+        return url.replacingOccurrences(of: ":\(port)/", with: ":\(bouncer.port)/")
+    }
+
     /// The database name of a URL that `makeDatabase()` returned.
     public static func databaseName(of url: String) -> String {
         String(url.split(separator: "/").last?.split(separator: "?").first ?? "")
@@ -160,11 +167,11 @@ public final class PostgresTestCluster: Sendable {
 
     /// Polls `pg_isready` until the server accepts connections (two minutes at most: a loaded
     /// machine starts it slowly); a server that does not come up fails with its log.
-    static func waitUntilReady(binaries: String, port: Int, log: String) throws {
+    static func waitUntilReady(binaries: String, port: Int, log: String, user: String = "postgres") throws {
         let deadline = Date() + 120
         while Date() < deadline {
             let (status, _) = try run(
-                binaries + "/pg_isready", ["-q", "-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres"])
+                binaries + "/pg_isready", ["-q", "-h", "127.0.0.1", "-p", "\(port)", "-U", user, "-d", "postgres"])
             if status == 0 { return }
             usleep(200_000)
         }
