@@ -2,7 +2,8 @@
 // test process on a loopback port of its own: Debian's pgbouncer 1.18, the version whose
 // transaction mode breaks named prepared statements and session-level advisory locks, so a
 // suite run through it shows rekey uses neither. It runs as the `postgres` user (pgbouncer
-// refuses root) under a watchdog shell that stops it when the test process exits.
+// refuses root) under a watchdog shell that kills it when the test process exits (SIGKILL:
+// its SIGTERM and SIGINT wait for clients and servers that may already be gone).
 
 import Foundation
 import Synchronization
@@ -73,9 +74,9 @@ public final class PgBouncerTestServer: Sendable {
         let asOwner = asPostgres ? "/usr/bin/setpriv --reuid=postgres --regid=postgres --init-groups" : ""
         let watchdog = """
             \(asOwner) "$1" "$2" >/dev/null 2>&1 </dev/null & child=$!
-            trap 'kill $child 2>/dev/null; exit 0' TERM INT
+            trap 'kill -9 $child 2>/dev/null; exit 0' TERM INT
             while kill -0 \(getpid()) 2>/dev/null && kill -0 $child 2>/dev/null; do sleep 0.2; done
-            kill $child 2>/dev/null
+            kill -9 $child 2>/dev/null
             """
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
