@@ -104,7 +104,7 @@ public final class PostgresAuditLog: AuditLog {
         guard let key else { throw PostgresStoreError.database(url, doing: "appending", why: "opened read-only") }
         let url = self.url
         let projection = self.projection
-        let local = localHead(key: key)
+        let local = try localHead(key: key)
         let stored = try await session.transaction("appending to the audit log") { connection in
             let logger = PostgresSession.queryLogger
             try await connection.query("SET LOCAL synchronous_commit = on", logger: logger)
@@ -180,7 +180,7 @@ public final class PostgresAuditLog: AuditLog {
     func checkHead() async throws {
         guard let key else { return }
         let url = self.url
-        let local = localHead(key: key)
+        let local = try localHead(key: key)
         try await session.transaction("checking the chain head") { connection in
             let head = try await Self.lockedHead(connection, url: url, key: key)
             try await Self.checkTail(connection, head: head, url: url)
@@ -194,10 +194,15 @@ public final class PostgresAuditLog: AuditLog {
         }
     }
 
-    /// This host's highest head, when it keeps one and it carries this key's MAC.
-    func localHead(key: AuditKey) -> AuditHead? {
-        guard let headPath, case .authentic(let head) = AuditHead.load(from: headPath, key: key) else { return nil }
-        return head
+    /// This host's highest head, when it keeps one; a file without this key's MAC is refused
+    /// (ignoring it would let a truncation it records go unnoticed).
+    func localHead(key: AuditKey) throws -> AuditHead? {
+        guard let headPath else { return nil }
+        switch AuditHead.load(from: headPath, key: key) {
+        case .missing: return nil
+        case .authentic(let head): return head
+        case .unauthenticated, .forged: throw PostgresStoreError.localHeadNotAuthentic(headPath)
+        }
     }
 
     /// Keeps `head` as this host's highest when it is higher than the one kept.
@@ -209,7 +214,7 @@ public final class PostgresAuditLog: AuditLog {
             return true
         }
         guard higher else { return }
-        if let kept = localHead(key: key), kept.count >= head.count { return }
+        if let kept = (try? localHead(key: key)) ?? nil, kept.count >= head.count { return }
         head.save(to: headPath, key: key)
     }
 

@@ -41,8 +41,17 @@ public enum PostgresAuditVerifier {
             )
         }
         var local: AuditHead?
-        if let localHeadPath, case .authentic(let kept) = AuditHead.load(from: localHeadPath, key: key) {
-            local = kept
+        if let localHeadPath {
+            switch AuditHead.load(from: localHeadPath, key: key) {
+            case .missing: break
+            case .authentic(let kept): local = kept
+            case .unauthenticated, .forged:
+                return .bad(
+                    sequence: nil,
+                    problem:
+                        "\(localHeadPath), the highest chain head this host has seen, is not signed by this fleet key (edited by hand, or fleet.key was replaced)"
+                )
+            }
         }
         var walk = AuditChainWalk(key: key, remember: Set([count] + (local.map { [$0.count] } ?? [])))
         var after: Int64 = 0

@@ -15,6 +15,8 @@ public enum PostgresStoreError: Error, LocalizedError, CustomStringConvertible {
     case chainBroken(PostgresURL, why: String)
     /// The chain-head row does not carry this key's MAC.
     case headNotAuthentic(PostgresURL)
+    /// This host's copy of the highest head it has seen does not carry this key's MAC.
+    case localHeadNotAuthentic(String)
     /// `audit migrate` found events in its target.
     case notEmpty(PostgresURL, events: Int64)
 
@@ -32,6 +34,8 @@ public enum PostgresStoreError: Error, LocalizedError, CustomStringConvertible {
             "refusing to append to the audit log in \(url): \(why). Restore the database from a backup and run `rekey audit verify`; rekey will not extend a damaged log"
         case .headNotAuthentic(let url):
             "refusing to append to the audit log in \(url): its chain head is not signed by this fleet key (edited by hand, or fleet.key differs from the one that wrote it). Use the fleet key the other hosts use, then run `rekey audit verify`"
+        case .localHeadNotAuthentic(let path):
+            "refusing to append: \(path), this host's record of the highest chain head it has seen, is not signed by this fleet key (edited by hand, or fleet.key was replaced). Restore it from a backup (or, accepting that this host then cannot tell whether events it saw were deleted, remove it), then run `rekey audit verify`"
         case .notEmpty(let url, let events):
             "refusing to migrate into \(url): it already holds \(events) audit events. Migrate into a new, empty database (CREATE DATABASE …), never into a fleet's live log"
         }

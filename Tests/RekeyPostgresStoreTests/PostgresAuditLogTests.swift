@@ -84,6 +84,16 @@ import Testing
         await #expect(throws: PostgresStoreError.self) { try await f.open() }
     }
 
+    @Test func aHostHeadFileNotSignedByTheKeyIsRefusedNotIgnored() async throws {
+        guard let f = try await PostgresFixture.make() else { return }
+        defer { f.remove() }
+        try await fill(f, 3)
+        try "3 \(String(repeating: "0", count: 64))\n".write(toFile: f.head, atomically: false, encoding: .utf8)
+        await #expect(throws: PostgresStoreError.self) { try await f.open() }
+        let result = try await f.verify()
+        #expect(result.description.contains("not signed by this fleet key"), "\(result)")
+    }
+
     @Test func aWriterRefusesToExtendATruncatedOrRewrittenLog() async throws {
         guard let f = try await PostgresFixture.make() else { return }
         defer { f.remove() }
