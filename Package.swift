@@ -4,7 +4,8 @@
 // "Layout"). Each target lists only the layers beneath it:
 //
 //   RekeyModel ─┬─ RekeyJobFiles ── RekeyConfig
-//               ├─ RekeyDelivery ─┬─ RekeyAudit ── RekeySchedule
+//               ├─ RekeyDelivery ─┬─ RekeyAudit ─┬─ RekeySchedule
+//               │                 │              └─ RekeyPostgresStore (fleet mode: the PostgreSQL log)
 //               │                 ├─ RekeyEffects
 //               │                 └─ RekeyRemoteSinks (Vault KV, AWS Secrets Manager, SigV4)
 //               └─ RekeyVendor
@@ -35,6 +36,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // The vocabulary: jobs, policies, durations, windows, `Secret`, clock, randomness, exit status.
@@ -99,12 +101,24 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
+        // Fleet mode's store: the PostgreSQL audit log (same events, chain and state table as
+        // SQLite), its URL and password lookup, the fleet key and what derives from it.
+        .target(
+            name: "RekeyPostgresStore",
+            dependencies: [
+                "RekeyModel", "RekeyAudit",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The rotation stages, recovery, adopt, baseline, the run and its environment.
         .target(
             name: "RekeyRunner",
             dependencies: [
                 "RekeyModel", "RekeyJobFiles", "RekeyConfig", "RekeyAudit", "RekeySchedule",
-                "RekeyVendor", "RekeyDelivery", "RekeyRemoteSinks", "RekeyEffects",
+                "RekeyVendor", "RekeyDelivery", "RekeyRemoteSinks", "RekeyEffects", "RekeyPostgresStore",
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // What operators read: plan, audit report, event listing, Prometheus, run summaries.
@@ -128,7 +142,7 @@ let package = Package(
         .executableTarget(
             name: "rekey",
             dependencies: [
-                "RekeyRunner", "RekeyReporting", "RekeySandbox",
+                "RekeyRunner", "RekeyReporting", "RekeySandbox", "RekeyPostgresStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -140,6 +154,9 @@ let package = Package(
         .testTarget(name: "RekeyJobFilesTests", dependencies: ["RekeyJobFiles", "RekeyTestSupport"]),
         .testTarget(name: "RekeyConfigTests", dependencies: ["RekeyConfig", "RekeyTestSupport"]),
         .testTarget(name: "RekeyAuditTests", dependencies: ["RekeyAudit", "RekeyTestSupport"]),
+        .testTarget(
+            name: "RekeyPostgresStoreTests",
+            dependencies: ["RekeyPostgresStore", "RekeyAudit", "RekeySchedule", "RekeyModel", "RekeyTestSupport"]),
         .testTarget(name: "RekeyScheduleTests", dependencies: ["RekeySchedule", "RekeyTestSupport"]),
         .testTarget(name: "RekeyVendorTests", dependencies: ["RekeyVendor", "RekeyTestSupport", "RekeySandbox"]),
         .testTarget(name: "RekeyDeliveryTests", dependencies: ["RekeyDelivery", "RekeyTestSupport"]),
@@ -152,7 +169,7 @@ let package = Package(
         .testTarget(name: "RekeyEffectsTests", dependencies: ["RekeyEffects", "RekeyTestSupport"]),
         .testTarget(
             name: "RekeyRunnerTests",
-            dependencies: ["RekeyRunner", "RekeyReporting", "RekeyTestSupport", "RekeySandbox"]),
+            dependencies: ["RekeyRunner", "RekeyReporting", "RekeyTestSupport", "RekeySandbox", "RekeyPostgresStore"]),
         .testTarget(name: "RekeyReportingTests", dependencies: ["RekeyReporting", "RekeyTestSupport"]),
         .testTarget(name: "RekeySandboxTests", dependencies: ["RekeySandbox", "RekeyTestSupport"]),
         .testTarget(name: "rekeyTests", dependencies: ["RekeyTestSupport"]),

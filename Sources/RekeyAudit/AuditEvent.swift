@@ -32,6 +32,8 @@ public enum AuditStep: String, Sendable, Hashable, CaseIterable, Codable {
     case revokeFailed = "revoke-failed"
     /// Two-key: the previous credential was revoked; the pending revoke is done.
     case revoked
+    /// The log was moved to another store (`rekey audit migrate`): holds the old chain's head.
+    case migrated
 
     /// The steps `audit report` counts as a job's failures in a period (indexed: schema v6).
     public static let failures: Set<AuditStep> = [.failed, .needsRecovery]

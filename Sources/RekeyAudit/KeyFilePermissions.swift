@@ -9,8 +9,8 @@ import Foundation
     import Glibc
 #endif
 
-enum KeyFilePermissions {
-    static func check(_ path: String) throws(AuditKeyError) {
+public enum KeyFilePermissions {
+    public static func check(_ path: String) throws(AuditKeyError) {
         var info = stat()
         guard stat(path, &info) == 0 else {
             throw .unreadable(path, String(cString: strerror(errno)))

@@ -8,6 +8,7 @@ import RekeyModel
 public struct GlobalConfig: Sendable {
     public var path: String?
     public var stateDirectory: String?
+    /// A SQLite path (absolute) or a `postgres://` URL (as written).
     public var database: String?
     public var jobsDirectory: String?
     public var concurrency: Int?
@@ -19,6 +20,8 @@ public struct GlobalConfig: Sendable {
     /// that lives less than this draws a warning in `validate` and `plan`.
     public var runInterval: RekeyDuration?
     public var defaults: YAMLDefaults?
+    /// `fleet:` — the fleet key file and the lease length.
+    public var fleet = FleetConfig()
 
     public init() {}
 
@@ -27,6 +30,7 @@ public struct GlobalConfig: Sendable {
 
     static let keys = [
         "state_dir", "db", "jobs", "concurrency", "on_failure", "rate_limit", "https_proxy", "run_interval", "defaults",
+        "fleet",
     ]
 
     /// Reads `path`; diagnostics say what is wrong with it.
@@ -44,7 +48,11 @@ public struct GlobalConfig: Sendable {
             p.map { $0.hasPrefix("/") ? $0 : URL(fileURLWithPath: directory + "/" + $0).standardizedFileURL.path }
         }
         config.stateDirectory = absolute(reader.string(map, "state_dir", required: false, context: "rekey.yaml"))
-        config.database = absolute(reader.string(map, "db", required: false, context: "rekey.yaml"))
+        // A database URL is kept as written; only a SQLite path is made absolute.
+        config.database = reader.string(map, "db", required: false, context: "rekey.yaml").map {
+            isDatabaseURL($0) ? $0 : absolute($0) ?? $0
+        }
+        if let fleet = map["fleet"] { config.fleet = FleetConfig.read(fleet, reader: &reader, absolute: absolute) }
         config.jobsDirectory = absolute(reader.string(map, "jobs", required: false, context: "rekey.yaml"))
         config.concurrency = reader.integer(map, "concurrency", range: 1...256)
         config.httpsProxy = reader.string(map, "https_proxy", required: false, context: "rekey.yaml")
@@ -83,4 +91,9 @@ public struct GlobalConfig: Sendable {
         let all = problems + reader.diagnostics.diagnostics + decoder.diagnostics
         return (all.contains { $0.severity == .error } ? nil : config, all)
     }
+}
+
+/// Whether a `--db` / `REKEY_DB` / `db:` value names a database server rather than a SQLite file.
+public func isDatabaseURL(_ text: String) -> Bool {
+    text.hasPrefix("postgres://") || text.hasPrefix("postgresql://")
 }

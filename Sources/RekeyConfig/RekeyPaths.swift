@@ -115,9 +115,12 @@ public struct PathResolver: Sendable {
         return absolute(base) + "/rekey"
     }
 
-    /// The audit database: --db, REKEY_DB, rekey.yaml, else <state-dir>/audit.sqlite.
+    /// The audit database: --db, REKEY_DB, rekey.yaml, else <state-dir>/audit.sqlite. A
+    /// `postgres://` URL is kept as written; a SQLite path is made absolute.
     public func database(flag: String?, configured: String?, stateDirectory: String) -> String {
-        if let explicit = flag ?? nonEmpty("REKEY_DB") ?? configured { return absolute(explicit) }
+        if let explicit = flag ?? nonEmpty("REKEY_DB") ?? configured {
+            return isDatabaseURL(explicit) ? explicit : absolute(explicit)
+        }
         return stateDirectory + "/audit.sqlite"
     }
 }

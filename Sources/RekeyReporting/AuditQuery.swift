@@ -19,7 +19,11 @@ public struct AuditQuery: Sendable {
 
     /// The rendered report, and whether a job is in one of `failOn`'s states.
     public func run(jobs: [Job], databasePath: String, now: Date) async throws -> (text: String, failing: Bool) {
-        let log = try SQLiteAuditReader.openIfPresent(path: databasePath)
+        try await run(jobs: jobs, log: try SQLiteAuditReader.openIfPresent(path: databasePath), now: now)
+    }
+
+    /// The same against any log (a fleet's PostgreSQL log).
+    public func run(jobs: [Job], log: any AuditLogReader, now: Date) async throws -> (text: String, failing: Bool) {
         if events {
             var eventFilter = AuditEventFilter(
                 since: filter.since, until: filter.until, tenant: filter.tenant, env: filter.env)

@@ -38,7 +38,15 @@ public enum Plan {
     public static func render(
         jobs: [Job], databasePath: String, now: Date, format: Format, runInterval: RekeyDuration? = nil
     ) async throws -> String {
-        let log = try SQLiteAuditReader.openIfPresent(path: databasePath)
+        try await render(
+            jobs: jobs, log: try SQLiteAuditReader.openIfPresent(path: databasePath), now: now, format: format,
+            runInterval: runInterval)
+    }
+
+    /// The same against any log (a fleet's PostgreSQL log).
+    public static func render(
+        jobs: [Job], log: any AuditLogReader, now: Date, format: Format, runInterval: RekeyDuration? = nil
+    ) async throws -> String {
         let histories = try await log.histories()
         let interval = try await log.runInterval(configured: runInterval)
         let entries = build(jobs: jobs, histories: histories, now: now, interval: interval)

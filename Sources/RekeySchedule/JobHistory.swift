@@ -184,7 +184,7 @@ public struct JobHistory: Sendable, Hashable, Codable {
             revokeDue = nil
             revokeFailures = 0
             lastError = nil
-        case .probe, .sinkWritten, .runStarted, .runFinished:
+        case .probe, .sinkWritten, .runStarted, .runFinished, .migrated:
             break
         }
     }

@@ -42,8 +42,21 @@ public enum JobStateCheck {
         return (chain, try await compare(SQLiteAuditReader(path: databasePath), with: folded.byJob))
     }
 
+    /// `audit verify` for a log kept elsewhere (PostgreSQL): `chain` walks the log's chain,
+    /// lending each event that checked out, and the table is then read from `reader`.
+    public static func verify(
+        reader: any AuditLogReader, chain verifyChain: ((AuditEvent) -> Void) async throws -> VerifyResult,
+        rebuild: () async throws -> Void = {}
+    ) async throws -> (chain: VerifyResult, table: Result?) {
+        var folded = JobHistory.Histories()
+        let chain = try await verifyChain { event in folded.apply(event) }
+        guard chain.isOK else { return (chain, nil) }
+        try await rebuild()
+        return (chain, try await compare(reader, with: folded.byJob))
+    }
+
     /// The stored table against `folded`, the fold of the whole chain.
-    static func compare(_ reader: SQLiteAuditReader, with folded: [String: JobHistory]) async throws -> Result {
+    static func compare(_ reader: any AuditLogReader, with folded: [String: JobHistory]) async throws -> Result {
         guard let states = try await reader.jobStates(version: JobHistoryProjection.version) else {
             return .noCurrentTable
         }

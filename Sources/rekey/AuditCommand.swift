@@ -6,13 +6,14 @@ import RekeyAudit
 import RekeyEffects
 import RekeyModel
 import RekeyReporting
+import RekeyRunner
 import RekeySchedule
 
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Report on rotations from the audit log, or verify the log's hash chain.",
-        subcommands: [AuditReportCommand.self, AuditVerifyCommand.self],
+        subcommands: [AuditReportCommand.self, AuditVerifyCommand.self, AuditMigrateCommand.self],
         defaultSubcommand: AuditReportCommand.self)
 }
 
@@ -90,8 +91,10 @@ struct AuditReportCommand: AsyncParsableCommand {
             )
         }
         let jobs = loaded?.jobs ?? []
-        let (text, failing) = try await query(now: now).run(
-            jobs: jobs, databasePath: workspace.paths.database, now: now)
+        let auditQuery = try query(now: now)
+        let (text, failing) = try await AuditStore.withReader(workspace) { log in
+            try await auditQuery.run(jobs: jobs, log: log, now: now)
+        }
         Console.out(text, terminator: format.terminator)
         if failing { throw ExitCode(ExitStatus.jobFailed.rawValue) }
     }
@@ -102,7 +105,11 @@ struct AuditVerifyCommand: AsyncParsableCommand {
         commandName: "verify",
         abstract:
             "Recompute the audit log's hash chain; exit 1 at the first changed, missing, inserted or reordered event, or a truncated log.",
-        discussion: "It cannot detect someone who holds the audit key (<state-dir>/audit.key) rewriting the whole log.")
+        discussion: """
+            It cannot detect someone who holds the audit key (<state-dir>/audit.key) rewriting the whole log.
+            With --db postgres://..., the fleet's log is verified with the key derived from rekey.yaml's fleet.key, \
+            against the database's signed chain head and the highest head this host has seen.
+            """)
 
     @OptionGroup var shared: SharedOptions
 
@@ -113,6 +120,12 @@ struct AuditVerifyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let workspace = try shared.workspace()
+        if case .postgres(let url) = try AuditStore.location(workspace.paths) {
+            let (result, checked) = try await AuditStore.verifyPostgres(
+                url, workspace: workspace, rebuildState: rebuildState)
+            try report(result, checked)
+            return
+        }
         let state = StateDirectory(path: workspace.paths.stateDirectory)
         guard FileManager.default.fileExists(atPath: workspace.paths.database) else {
             Console.error("rekey: no audit database at \(workspace.paths.database)")
@@ -128,6 +141,11 @@ struct AuditVerifyCommand: AsyncParsableCommand {
                 projection: JobHistoryProjection()
             ).rebuildProjection()
         }
+        try report(result, checked)
+    }
+
+    /// Prints the chain's verdict and the state table's; exit 1 when either fails.
+    func report(_ result: VerifyResult, _ checked: JobStateCheck.Result?) throws {
         guard result.isOK, let table = checked else {
             Console.error(result.description)
             throw ExitCode(ExitStatus.jobFailed.rawValue)

@@ -5,6 +5,7 @@ import Foundation
 import RekeyAudit
 import RekeyModel
 import RekeyReporting
+import RekeyRunner
 import RekeySchedule
 
 struct PlanCommand: AsyncParsableCommand {
@@ -47,11 +48,13 @@ struct PlanCommand: AsyncParsableCommand {
         guard unknown.isEmpty else {
             throw ValidationError("no job named \(unknown.joined(separator: ", ")) in \(workspace.paths.jobs)")
         }
+        let planned = loaded.jobs.filter(filter.matches)
+        let at = now.flatMap(Timestamps.parse) ?? Date()
         Console.out(
-            try await Plan.render(
-                jobs: loaded.jobs.filter(filter.matches), databasePath: workspace.paths.database,
-                now: now.flatMap(Timestamps.parse) ?? Date(), format: format,
-                runInterval: workspace.config.runInterval))
+            try await AuditStore.withReader(workspace) { [format] log in
+                try await Plan.render(
+                    jobs: planned, log: log, now: at, format: format, runInterval: workspace.config.runInterval)
+            })
         if loaded.hasErrors {
             Console.error(
                 "rekey: \(loaded.errorCount) error(s) in job files or rekey.yaml: the plan shows the valid jobs only; fix them (see `rekey validate`)"

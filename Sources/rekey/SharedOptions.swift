@@ -32,7 +32,9 @@ struct SharedOptions: ParsableArguments {
 
     @Option(
         name: .long,
-        help: ArgumentHelp("Audit database (default: $REKEY_DB, else <state-dir>/audit.sqlite).", valueName: "file"))
+        help: ArgumentHelp(
+            "Audit database: a SQLite file, or a fleet's postgres://user@host:5432/db (plan and audit only, for now) (default: $REKEY_DB, else <state-dir>/audit.sqlite).",
+            valueName: "file-or-url"))
     var db: String?
 
     var paths: SharedPathOptions {

@@ -29,6 +29,14 @@ extension RunEnvironment {
         settleDelay: Duration = .seconds(2), log: @escaping @Sendable (String) -> Void
     ) throws(RunError) -> RunEnvironment {
         let state = StateDirectory(path: paths.stateDirectory)
+        // A PostgreSQL log needs leases (not yet), and a migrated state directory must not
+        // grow a second history: both refused before anything is opened.
+        do {
+            try FleetRunRefusal.check(
+                database: paths.database, stateDirectory: paths.stateDirectory, isURL: isDatabaseURL(paths.database))
+        } catch {
+            throw .state(error)
+        }
         let audit: any AuditLog
         let key: AuditKey
         let leases: any LeaseProvider
