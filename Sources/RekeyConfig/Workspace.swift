@@ -39,25 +39,29 @@ public struct Workspace: Sendable {
 
     /// Loads and validates every job file in the jobs directory (exit 66 when there is none),
     /// with a warning for each credential that lives less than `run_interval`. Files the
-    /// job-file cache in the state directory holds are not parsed again; `storingCache`
-    /// (`run` alone) writes the cache this load leaves, when the state directory exists.
-    public func loadJobs(storingCache: Bool = false) throws -> JobLoadResult {
-        let cachePath = paths.stateDirectory + "/" + JobFileCache.fileName
-        let context = JobFileCache.context(
-            configBytes: paths.config.flatMap { FileManager.default.contents(atPath: $0) })
-        let cache = JobFileCache.read(path: cachePath, context: context)
+    /// job-file cache in the state directory holds are not parsed again.
+    public func loadJobs() throws -> JobLoadResult {
+        let cache = JobFileCache.read(path: jobFileCachePath, context: jobFileCacheContext)
         var result = JobLoader.load(paths: [paths.jobs], globalDefaults: config.defaults, cache: cache)
-        if storingCache, let left = result.cache, left.entries != cache.entries,
-            FileManager.default.fileExists(atPath: paths.stateDirectory)
-        {
-            // A cache that cannot be written costs the next run a parse, nothing more.
-            try? left.store(at: cachePath)
-        }
+        if result.cache?.entries == cache.entries { result.cache = nil }
         guard !result.files.isEmpty else { throw PathError.noJobFiles(paths.jobs) }
         result.diagnostics =
             configDiagnostics + result.diagnostics
             + ShortLifetimeDiagnostics.warnings(jobs: result.jobs, interval: config.configuredRunInterval)
         return result
+    }
+
+    var jobFileCachePath: String { paths.stateDirectory + "/" + JobFileCache.fileName }
+
+    var jobFileCacheContext: [UInt8] {
+        JobFileCache.context(configBytes: paths.config.flatMap { FileManager.default.contents(atPath: $0) })
+    }
+
+    /// Writes the job-file cache `loaded` left, if it changed. Only `run` calls it, and only
+    /// once its run has accepted the state directory (owner, mode): rekey never writes into a
+    /// state directory it refuses. A cache that cannot be written costs the next run a parse.
+    public func storeJobFileCache(from loaded: JobLoadResult) {
+        try? loaded.cache?.store(at: jobFileCachePath)
     }
 
     /// Loads the job files or directories named on a command line (`rekey validate PATH…`),

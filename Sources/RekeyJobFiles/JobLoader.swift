@@ -12,7 +12,7 @@ public struct JobLoadResult: Sendable {
     /// The job files that were read.
     public var files: [String]
     /// With a cache: the one this load leaves behind (exactly the entries of the files it
-    /// read, new ones included), for `run` to store.
+    /// read, new ones included), for `run` to store; nil when it holds nothing new.
     public var cache: JobFileCache?
     /// How many files came from the cache, not the parser.
     public var cachedFiles = 0

@@ -116,7 +116,7 @@ struct RunCommand: AsyncParsableCommand {
 
     private func rotate(stop: StopSignal, metrics: RunMetricsFile?) async throws {
         let workspace = try shared.workspace()
-        let loaded = try shared.loadJobs(workspace, storingCache: !dryRun)
+        let loaded = try shared.loadJobs(workspace)
         metrics?.jobsLoaded(loaded.jobs, databasePath: workspace.paths.database)
         if loaded.hasErrors { printDiagnostics(loaded) }
         let printer = RunPrinter(format: logFormat, quiet: quiet)
@@ -126,6 +126,8 @@ struct RunCommand: AsyncParsableCommand {
                 workspace: workspace, loaded: loaded, stopRequested: { stop.requested }, progress: printer.progress,
                 log: { Console.error("rekey: \($0)") })
         } catch { throw runExitCode(for: error) }
+        // After the run: it has accepted the state directory by now.
+        if !dryRun { workspace.storeJobFileCache(from: loaded) }
         metrics?.runFinished(summary)
         printer.summary(summary)
         if summary.exitStatus != .ok { throw ExitCode(summary.exitStatus.rawValue) }

@@ -46,9 +46,9 @@ struct SharedOptions: ParsableArguments {
         try exitingWhenNoJobs { try Workspace.open(paths) }
     }
 
-    /// Loads the jobs; exit 66 when there are none. `storingCache`: `run` keeps the job-file cache.
-    func loadJobs(_ workspace: Workspace, storingCache: Bool = false) throws -> JobLoadResult {
-        try exitingWhenNoJobs { try workspace.loadJobs(storingCache: storingCache) }
+    /// Loads the jobs; exit 66 when there are none.
+    func loadJobs(_ workspace: Workspace) throws -> JobLoadResult {
+        try exitingWhenNoJobs { try workspace.loadJobs() }
     }
 
     /// Loads the job files or directories named on the command line; exit 66 when there are none.

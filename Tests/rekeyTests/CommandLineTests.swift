@@ -43,6 +43,41 @@ extension EndToEnd {
             #expect(!(result.stdout + result.stderr).contains("sk_live_NEVER_SHOWN"))
         }
 
+        /// `run` leaves the job-file cache (0600) once it has accepted the state directory; a dry
+        /// run leaves nothing; `plan` reads the cache yet sees a same-size edit at once.
+        @Test func runKeepsTheJobFileCacheAndPlanSeesAnEditAtOnce() throws {
+            let dir = try TemporaryDirectory()
+            defer { dir.remove() }
+            let job = """
+                name: one
+                tenant: acme
+                env: prod
+                provider: {kind: questionpro.api-key, datacenter: com, organization_id: "1"}
+                credentials: {api_key: {sink: app}}
+                policy: {every: 30d}
+                sinks: [{id: app, kind: env-file, path: ../sinks/app.env, key: API_KEY}]
+                """
+            try dir.write("jobs/one.yaml", job)
+            let args = ["--jobs", dir.file("jobs"), "--state-dir", dir.file("state")]
+            let cache = dir.file("state/jobfiles.cache")
+            _ = try RekeyProcess.run(["run", "--dry-run"] + args)
+            #expect(!FileManager.default.fileExists(atPath: cache))
+            _ = try RekeyProcess.run(["baseline"] + args)
+            let run = try RekeyProcess.run(["run"] + args)
+            #expect(run.status == 0, "\(run.stderr)")
+            let mode = try FileManager.default.attributesOfItem(atPath: cache)[.posixPermissions] as? Int
+            #expect(mode == 0o600)
+            try dir.write("jobs/one.yaml", job.replacingOccurrences(of: "every: 30d", with: "every: 20d"))
+            let plan = try RekeyProcess.run(["plan", "--format", "json"] + args)
+            let object = try JSONSerialization.jsonObject(with: Data(plan.stdout.utf8)) as? [String: Any]
+            let entry = try #require((object?["jobs"] as? [[String: Any]])?.first)
+            let format = ISO8601DateFormatter()
+            format.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            let last = try #require((entry["last_success"] as? String).flatMap(format.date(from:)))
+            let next = try #require((entry["next_due"] as? String).flatMap(format.date(from:)))
+            #expect(next.timeIntervalSince(last) == 20 * 86_400, "\(plan.stdout)")
+        }
+
         @Test func noJobsExits66AndSaysWhatToDo() throws {
             let dir = try TemporaryDirectory()
             defer { dir.remove() }
