@@ -59,11 +59,22 @@ public enum JobLoader {
     ) -> JobLoadResult {
         let (files, listing) = jobFiles(in: paths)
         let workingDirectory = FileManager.default.currentDirectoryPath
+        // The cache key holds each file's directory with its symlinks resolved: once per
+        // directory, not once per file.
+        var directories: [String: String] = [:]
+        if cache != nil {
+            for file in files {
+                let directory = ResolvedPath.directory(of: absolute(file, in: workingDirectory))
+                if directories[directory] == nil { directories[directory] = ResolvedPath.resolve(directory) }
+            }
+        }
+        let resolvedDirectories = directories
         // Files are independent: parse them on every core, then merge in file order.
         let results = Mutex([FileLoad](repeating: FileLoad(), count: files.count))
         DispatchQueue.concurrentPerform(iterations: files.count) { index in
             let result = loadFile(
-                files[index], globalDefaults: globalDefaults, cache: cache, workingDirectory: workingDirectory)
+                files[index], globalDefaults: globalDefaults, cache: cache, workingDirectory: workingDirectory,
+                resolvedDirectories: resolvedDirectories)
             results.withLock { $0[index] = result }
         }
         var jobs: [Job] = []
@@ -98,8 +109,13 @@ public enum JobLoader {
         var fromCache = false
     }
 
+    static func absolute(_ path: String, in workingDirectory: String) -> String {
+        path.hasPrefix("/") ? path : workingDirectory + "/" + path
+    }
+
     static func loadFile(
-        _ path: String, globalDefaults: YAMLDefaults?, cache: JobFileCache?, workingDirectory: String
+        _ path: String, globalDefaults: YAMLDefaults?, cache: JobFileCache?, workingDirectory: String,
+        resolvedDirectories: [String: String]
     ) -> FileLoad {
         let data: Data
         switch YAMLDocumentReader.bytes(path: path) {
@@ -109,9 +125,10 @@ public enum JobLoader {
         let declaredAt = modificationTime(path)
         var key: [UInt8]?
         if let cache {
-            let absolute = path.hasPrefix("/") ? path : workingDirectory + "/" + path
-            let directory = URL(fileURLWithPath: absolute).deletingLastPathComponent().path
-            let entryKey = cache.key(path: absolute, resolvedDirectory: ResolvedPath.resolve(directory), bytes: data)
+            let absolute = absolute(path, in: workingDirectory)
+            let directory = ResolvedPath.directory(of: absolute)
+            let resolved = resolvedDirectories[directory] ?? ResolvedPath.resolve(directory)
+            let entryKey = cache.key(path: absolute, resolvedDirectory: resolved, bytes: data)
             if let encoded = cache.entry(for: entryKey), var jobs = JobFileCache.jobs(decoding: encoded) {
                 for index in jobs.indices { jobs[index].declaredAt = declaredAt }
                 return FileLoad(jobs: jobs, cacheEntry: (entryKey, encoded), fromCache: true)
@@ -187,6 +204,7 @@ public enum JobLoader {
         // Sinks (job index, sink index) by the file they really write (symlinks resolved),
         // first seen first.
         var files: [String: [(job: Int, sink: Int)]] = [:]
+        var resolver = ResolvedPath.Resolver()
         for (index, job) in jobs.enumerated() {
             if let other = names[job.name].map({ jobs[$0] }) {
                 problems.append(
@@ -211,7 +229,7 @@ public enum JobLoader {
                 sources[reference.description] = sources[reference.description] ?? index
             }
             for (sinkIndex, sink) in job.sinks.enumerated() {
-                let file = sink.kind.isRemote ? sink.path : ResolvedPath.resolve(sink.path)
+                let file = sink.kind.isRemote ? sink.path : resolver.resolve(sink.path)
                 let clash = files[file]?.first { claim in
                     jobs[claim.job].location != job.location && sharesTarget(sink, jobs[claim.job].sinks[claim.sink])
                 }

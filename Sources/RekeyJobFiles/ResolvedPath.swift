@@ -26,4 +26,38 @@ package enum ResolvedPath {
         defer { free(resolved) }
         return String(cString: resolved)
     }
+
+    /// `path`'s directory, as `URL.deletingLastPathComponent` gives it, without a URL.
+    package static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    /// Resolves many paths that share directories (every sink of a 10,000-file tick): each
+    /// directory is resolved once, and a path whose last component is no symlink is its
+    /// resolved directory plus that name — one `lstat` instead of a `realpath` walking every
+    /// component. The same answers as `resolve`.
+    package struct Resolver {
+        private var directories: [String: String] = [:]
+
+        package init() {}
+
+        package mutating func resolve(_ path: String) -> String {
+            guard path.hasPrefix("/"), let slash = path.lastIndex(of: "/") else { return ResolvedPath.resolve(path) }
+            let name = path[path.index(after: slash)...]
+            if name.isEmpty || name == "." || name == ".." { return ResolvedPath.resolve(path) }
+            let parent = slash == path.startIndex ? "/" : String(path[..<slash])
+            let resolvedParent: String
+            if let known = directories[parent] {
+                resolvedParent = known
+            } else {
+                resolvedParent = ResolvedPath.resolve(parent)
+                directories[parent] = resolvedParent
+            }
+            let candidate = (resolvedParent == "/" ? "" : resolvedParent) + "/" + name
+            var info = stat()
+            if lstat(candidate, &info) == 0, info.st_mode & S_IFMT == S_IFLNK { return ResolvedPath.resolve(path) }
+            return candidate
+        }
+    }
 }
