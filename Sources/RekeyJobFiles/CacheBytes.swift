@@ -46,22 +46,25 @@ package enum CacheBytes {
             for value in values { write(&self, value) }
         }
 
-        package mutating func append(_ raw: [UInt8]) { bytes.append(contentsOf: raw) }
+        package mutating func append(_ raw: some Collection<UInt8>) { bytes.append(contentsOf: raw) }
     }
 
     package struct Reader {
-        let bytes: [UInt8]
+        /// A slice keeps the indices of the buffer it was cut from: positions here are those.
+        let bytes: ArraySlice<UInt8>
         package private(set) var position: Int
 
-        package init(_ bytes: [UInt8], position: Int = 0) {
+        package init(_ bytes: ArraySlice<UInt8>) {
             self.bytes = bytes
-            self.position = position
+            self.position = bytes.startIndex
         }
 
-        package var isAtEnd: Bool { position == bytes.count }
+        package init(_ bytes: [UInt8]) { self.init(bytes[...]) }
+
+        package var isAtEnd: Bool { position == bytes.endIndex }
 
         package mutating func int() throws(Malformed) -> Int64 {
-            guard bytes.count - position >= 8 else { throw Malformed() }
+            guard bytes.endIndex - position >= 8 else { throw Malformed() }
             var value: Int64 = 0
             withUnsafeMutableBytes(of: &value) { raw in
                 for index in 0..<8 { raw[index] = bytes[position + index] }
@@ -73,7 +76,7 @@ package enum CacheBytes {
         /// A count or an index: never negative, never more than the bytes left could hold.
         package mutating func count() throws(Malformed) -> Int {
             let value = try int()
-            guard value >= 0, value <= Int64(bytes.count - position) else { throw Malformed() }
+            guard value >= 0, value <= Int64(bytes.endIndex - position) else { throw Malformed() }
             return Int(value)
         }
 
@@ -84,7 +87,7 @@ package enum CacheBytes {
         }
 
         package mutating func bool() throws(Malformed) -> Bool {
-            guard position < bytes.count, bytes[position] <= 1 else { throw Malformed() }
+            guard position < bytes.endIndex, bytes[position] <= 1 else { throw Malformed() }
             defer { position += 1 }
             return bytes[position] == 1
         }
@@ -115,7 +118,7 @@ package enum CacheBytes {
         }
 
         package mutating func raw(_ length: Int) throws(Malformed) -> ArraySlice<UInt8> {
-            guard length >= 0, bytes.count - position >= length else { throw Malformed() }
+            guard length >= 0, bytes.endIndex - position >= length else { throw Malformed() }
             defer { position += length }
             return bytes[position..<position + length]
         }

@@ -17,6 +17,10 @@ import Crypto
 import Foundation
 import RekeyModel
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 public struct JobFileCache: Sendable {
     /// The file's name in the state directory.
     public static let fileName = "jobfiles.cache"
@@ -24,10 +28,10 @@ public struct JobFileCache: Sendable {
 
     /// What every entry's key starts with: the build and rekey.yaml (see `context(…)`).
     let context: [UInt8]
-    /// Entry key → the encoded jobs of one file.
-    package private(set) var entries: [[UInt8]: [UInt8]]
+    /// Entry key → the encoded jobs of one file (slices of the one buffer a read filled).
+    package private(set) var entries: [[UInt8]: ArraySlice<UInt8>]
 
-    init(context: [UInt8], entries: [[UInt8]: [UInt8]] = [:]) {
+    init(context: [UInt8], entries: [[UInt8]: ArraySlice<UInt8>] = [:]) {
         self.context = context
         self.entries = entries
     }
@@ -61,10 +65,10 @@ public struct JobFileCache: Sendable {
     }
 
     /// The encoded jobs cached under `key`, if any.
-    func entry(for key: [UInt8]) -> [UInt8]? { entries[key] }
+    func entry(for key: [UInt8]) -> ArraySlice<UInt8>? { entries[key] }
 
     /// The jobs of an entry, or nil when it does not decode (then the file is parsed).
-    static func jobs(decoding encoded: [UInt8]) -> [Job]? {
+    static func jobs(decoding encoded: ArraySlice<UInt8>) -> [Job]? {
         var reader = CacheBytes.Reader(encoded)
         do {
             let jobs = try reader.array { reader throws(CacheBytes.Malformed) in try JobCodec.decode(&reader) }
@@ -77,7 +81,7 @@ public struct JobFileCache: Sendable {
     /// The entry for `jobs`, or nil when they must not be cached: a regenerate's credential
     /// read from a `{file:}` that is a sink only once symlinks are resolved was validated
     /// against the file system, not the bytes alone, so such a file is parsed every time.
-    static func entry(for jobs: [Job]) -> [UInt8]? {
+    static func entry(for jobs: [Job]) -> ArraySlice<UInt8>? {
         for job in jobs {
             guard let key = job.provider.replacedCredentialKey, case .file(let path)? = job.credentials[key] else {
                 continue
@@ -86,7 +90,7 @@ public struct JobFileCache: Sendable {
         }
         var writer = CacheBytes.Writer()
         writer.array(jobs) { JobCodec.encode($1, into: &$0) }
-        return writer.bytes
+        return writer.bytes[...]
     }
 
     // MARK: The file
@@ -97,25 +101,43 @@ public struct JobFileCache: Sendable {
         let empty = JobFileCache(context: context)
         var info = stat()
         guard stat(path, &info) == 0, info.st_uid == geteuid(), info.st_mode & 0o022 == 0,
-            let data = FileManager.default.contents(atPath: path)
+            let bytes = readWhole(path, size: Int(info.st_size))
         else { return empty }
-        let bytes = [UInt8](data)
         // magic · context · entries · SHA-256 of all before it
         guard bytes.count > magic.count + 32 + 32, bytes.starts(with: magic) else { return empty }
         let body = bytes[..<(bytes.count - 32)]
-        guard Array(SHA256.hash(data: body)) == Array(bytes[(bytes.count - 32)...]) else { return empty }
-        var reader = CacheBytes.Reader(Array(body), position: magic.count)
+        guard SHA256.hash(data: body).elementsEqual(bytes[(bytes.count - 32)...]) else { return empty }
+        var reader = CacheBytes.Reader(body)
         do {
-            guard Array(try reader.raw(32)) == context else { return empty }
-            var entries: [[UInt8]: [UInt8]] = [:]
-            for _ in 0..<(try reader.count()) {
+            guard try reader.raw(magic.count).elementsEqual(magic), try reader.raw(32).elementsEqual(context) else {
+                return empty
+            }
+            var entries: [[UInt8]: ArraySlice<UInt8>] = [:]
+            let count = try reader.count()
+            entries.reserveCapacity(count)
+            for _ in 0..<count {
                 let key = Array(try reader.raw(32))
-                entries[key] = Array(try reader.raw(try reader.count()))
+                entries[key] = try reader.raw(try reader.count())
             }
             return reader.isAtEnd ? JobFileCache(context: context, entries: entries) : empty
         } catch {
             return empty
         }
+    }
+
+    /// The file's bytes, read once into one buffer (the entries are slices of it).
+    private static func readWhole(_ path: String, size: Int) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: size)
+        var filled = 0
+        while filled < size {
+            let got = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, size - filled) }
+            guard got > 0 else { return nil }
+            filled += got
+        }
+        return bytes
     }
 
     /// Writes the cache to `path` (0600, a temporary file renamed over the old one). Not
@@ -145,7 +167,7 @@ public struct JobFileCache: Sendable {
 
     /// A cache holding exactly `entries` (what one load used or made): entries of files
     /// that changed or are gone are dropped.
-    func replacingEntries(with entries: [[UInt8]: [UInt8]]) -> JobFileCache {
+    func replacingEntries(with entries: [[UInt8]: ArraySlice<UInt8>]) -> JobFileCache {
         JobFileCache(context: context, entries: entries)
     }
 }

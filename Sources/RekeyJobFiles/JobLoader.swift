@@ -80,7 +80,7 @@ public enum JobLoader {
         var jobs: [Job] = []
         jobs.reserveCapacity(files.count)
         var diagnostics = listing
-        var entries: [[UInt8]: [UInt8]] = [:]
+        var entries: [[UInt8]: ArraySlice<UInt8>] = [:]
         var cachedFiles = 0
         // Taken out of the lock and emptied file by file: never two copies of every job.
         var perFile = results.withLock { results in
@@ -105,7 +105,7 @@ public enum JobLoader {
     package struct FileLoad: Sendable {
         var jobs: [Job] = []
         var diagnostics: [Diagnostic] = []
-        var cacheEntry: (key: [UInt8], value: [UInt8])?
+        var cacheEntry: (key: [UInt8], value: ArraySlice<UInt8>)?
         var fromCache = false
     }
 

@@ -156,14 +156,14 @@ import Testing
         writer.array(jobs) { JobCodec.encode($1, into: &$0) }
         let bytes = writer.bytes
         for cut in stride(from: 0, to: bytes.count, by: 7) {
-            #expect(JobFileCache.jobs(decoding: Array(bytes[..<cut])) == nil)
+            #expect(JobFileCache.jobs(decoding: bytes[..<cut]) == nil)
         }
         let random = SeededRandomSource(seed: 13)
         for _ in 0..<2_000 {
             var damaged = bytes
             let index = Int(random.nextUInt64() % UInt64(damaged.count))
             damaged[index] ^= UInt8(truncatingIfNeeded: random.nextUInt64() | 1)
-            _ = JobFileCache.jobs(decoding: damaged)
+            _ = JobFileCache.jobs(decoding: damaged[...])
         }
     }
 }
