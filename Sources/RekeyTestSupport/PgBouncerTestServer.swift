@@ -46,7 +46,17 @@ public final class PgBouncerTestServer: Sendable {
         }
     }
 
+    /// Starts pgbouncer, again on another port when it could not listen on the first
+    /// (`freePort()` races the test process's own loopback traffic).
     static func start(_ cluster: PostgresTestCluster) throws -> PgBouncerTestServer {
+        var failure: Error = PostgresTestCluster.ClusterError(message: "pgbouncer did not start")
+        for _ in 1...3 {
+            do { return try startOnce(cluster) } catch { failure = error }
+        }
+        throw failure
+    }
+
+    static func startOnce(_ cluster: PostgresTestCluster) throws -> PgBouncerTestServer {
         let port = LocalStoreServer.freePort()
         let directory = cluster.directory
         let configuration = directory + "/pgbouncer.ini"

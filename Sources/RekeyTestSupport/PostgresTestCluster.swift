@@ -98,7 +98,18 @@ public final class PostgresTestCluster: Sendable {
         var description: String { message }
     }
 
+    /// Starts a cluster, again in a new directory on another port when one did not come up:
+    /// a port `freePort()` found free can be taken before the server binds it (the test
+    /// process opens loopback connections and binds sandboxes by the hundred meanwhile).
     static func start() throws -> PostgresTestCluster {
+        var failure: Error = ClusterError(message: "PostgreSQL did not start")
+        for _ in 1...3 {
+            do { return try startOnce() } catch { failure = error }
+        }
+        throw failure
+    }
+
+    static func startOnce() throws -> PostgresTestCluster {
         guard let binaries = binaryDirectory else { throw ClusterError(message: "no PostgreSQL binaries") }
         let directory = NSTemporaryDirectory() + "rekey-postgres-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -173,6 +184,13 @@ public final class PostgresTestCluster: Sendable {
             let (status, _) = try run(
                 binaries + "/pg_isready", ["-q", "-h", "127.0.0.1", "-p", "\(port)", "-U", user, "-d", "postgres"])
             if status == 0 { return }
+            // A server that could not bind its port has stopped: no use waiting for it.
+            if let text = try? String(contentsOfFile: log, encoding: .utf8),
+                ["could not bind", "could not create any TCP/IP sockets", "Address already in use"].contains(
+                    where: text.contains)
+            {
+                throw ClusterError(message: "PostgreSQL could not listen on port \(port): \(text)")
+            }
             usleep(200_000)
         }
         let why = (try? String(contentsOfFile: log, encoding: .utf8)) ?? "no log at \(log)"
