@@ -78,7 +78,7 @@ public struct LockDirectory: LeaseProvider {
     }
 
     /// One lock per job; job names are unique and no two jobs share a credential source.
-    public func tryClaim(_ job: Job) -> (any Lease)? {
+    public func tryClaim(_ job: Job) async -> (any Lease)? {
         FileLock.tryAcquire(path: "\(path)/job-\(job.name).lock")
     }
 

@@ -67,6 +67,33 @@ enum PostgresAuditSchema {
             )
             """,
         ],
+        // 3: the shared spool (`PostgresSpoolTable`): a new secret sealed with AES-GCM under
+        // the fleet's spool key, one row per job and fingerprint, so a late row from a host
+        // whose lease was taken over sits beside the new holder's instead of over it; and
+        // the live host identities (`PostgresLeaseProvider.registerHost`), so two processes
+        // with one identity are told apart and the second refused.
+        [
+            """
+            CREATE TABLE spool (
+                job text NOT NULL,
+                fingerprint text NOT NULL,
+                token bigint NOT NULL,
+                host text NOT NULL,
+                issued_at bigint NOT NULL,
+                expiry bigint,
+                credential_id text,
+                sealed bytea NOT NULL,
+                PRIMARY KEY (job, fingerprint)
+            )
+            """,
+            """
+            CREATE TABLE hosts (
+                host text PRIMARY KEY,
+                instance text NOT NULL,
+                alive_until timestamptz NOT NULL
+            )
+            """,
+        ],
     ]
 
     static var currentVersion: Int { migrations.count }

@@ -21,4 +21,13 @@ extension AuditLogReader {
         try await forEachHistoryEvent { histories.apply($0) }
         return histories.byJob
     }
+
+    /// One job's history folded from its own events in the chain: what a fleet host reads
+    /// right after claiming the job, since another host may have rotated it after this run
+    /// read every history.
+    public func historyFromChain(of job: String) async throws -> JobHistory {
+        var history = JobHistory()
+        for event in try await events(AuditEventFilter(jobs: [job])) { history.apply(event) }
+        return history
+    }
 }

@@ -70,6 +70,11 @@ public struct CrashingSpool: SpoolStore {
         guard (try? crash.effect("spool-remove")) != nil else { return }
         await inner.remove(job: job)
     }
+
+    public func remove(job: String, fingerprint: String) async {
+        guard (try? crash.effect("spool-remove")) != nil else { return }
+        await inner.remove(job: job, fingerprint: fingerprint)
+    }
 }
 
 public struct CrashingSinks: SinkWriter {
@@ -166,4 +171,5 @@ public struct FaultingSpool: SpoolStore {
     public func all() throws -> SpoolContents { try inner.all() }
 
     public func remove(job: String) async { await inner.remove(job: job) }
+    public func remove(job: String, fingerprint: String) async { await inner.remove(job: job, fingerprint: fingerprint) }
 }

@@ -16,6 +16,14 @@ public protocol SpoolStore: Sendable {
     func all() throws -> SpoolContents
     /// Removes the job's entry (best effort: a leftover entry is recovered, never lost).
     func remove(job: String) async
+    /// Removes the job's entry of the secret with `fingerprint` and no other: a shared spool
+    /// can hold a second entry, written late by a host whose lease was taken over.
+    func remove(job: String, fingerprint: String) async
+}
+
+extension SpoolStore {
+    /// One host's spool holds one entry per job.
+    public func remove(job: String, fingerprint: String) async { await remove(job: job) }
 }
 
 /// What the spool holds.

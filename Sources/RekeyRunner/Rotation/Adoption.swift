@@ -39,8 +39,19 @@ public struct Adoption: Sendable {
     /// Delivers `secret` as the job's current credential. Throws when nothing was changed.
     public func adopt(_ secret: Secret, job: Job, verify: Bool = true) async throws(AdoptionError) -> JobOutcome {
         guard !secret.isEmpty else { throw .emptySecret }
-        guard let lease = environment.leases.tryClaim(job) else { throw .locked(job.name) }
-        defer { lease.release() }
+        guard let lease = await environment.leases.tryClaim(job) else { throw .locked(job.name) }
+        let result: Result<JobOutcome, AdoptionError>
+        do throws(AdoptionError) {
+            result = .success(try await Adoption(environment: environment.holding(lease), run: run).adoptClaimed(
+                secret, job: job, verify: verify))
+        } catch {
+            result = .failure(error)
+        }
+        await lease.release()
+        return try result.get()
+    }
+
+    private func adoptClaimed(_ secret: Secret, job: Job, verify: Bool) async throws(AdoptionError) -> JobOutcome {
 
         let problems = await environment.sinks.problems(for: job.sinks)
         guard problems.isEmpty else { throw .preflight(problems.map(PreflightProblem.sink)) }
@@ -50,7 +61,7 @@ public struct Adoption: Sendable {
         }
         let spooled = SpooledSecret(
             job: job.name, secret: secret, fingerprint: environment.fingerprint(secret),
-            issuedAt: environment.clock.now(), expiry: nil)
+            issuedAt: environment.clock.now(), expiry: nil, fencingToken: environment.jobLease.fencingToken)
         do {
             try await environment.spool.write(spooled)
         } catch {

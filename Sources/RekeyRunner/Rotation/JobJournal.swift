@@ -149,7 +149,7 @@ struct JobJournal: Sendable {
         return switch reason.outcome {
         case .needsRecovery: row(.needsRecovery, reason.description)
         case .unsettled: row(.unsettled, reason.description)
-        case .hookFailed, .notStarted: nil
+        case .hookFailed, .notStarted, .locked: nil
         default:
             if case .preflight = reason {
                 row(.preflightFailed, reason.description)

@@ -69,13 +69,13 @@ public struct Recovery: Sendable {
                 )
                 continue
             }
-            if let outcome = await claimed(job, { history in await recover(entry, job: job, history: history) }) {
+            if let outcome = await claimed(job, { holder, history in await holder.recover(entry, job: job, history: history) }) {
                 outcomes.append(outcome)
             }
         }
         let histories = (try? await environment.audit.historiesFromChain()) ?? [:]
         for job in jobs where !spooledJobs.contains(job.name) && histories[job.name]?.openIntent == true {
-            if let outcome = await claimed(job, { history in await settleOpenIntent(job, history: history) }) {
+            if let outcome = await claimed(job, { holder, history in await holder.recoverClaimed(job, history: history) }) {
                 outcomes.append(outcome)
             }
         }
@@ -83,13 +83,46 @@ public struct Recovery: Sendable {
     }
 
     /// Runs `body` holding the job's lease, with a history read after taking it.
-    private func claimed(_ job: Job, _ body: (JobHistory) async -> JobOutcome?) async -> JobOutcome? {
-        guard let lease = environment.leases.tryClaim(job) else {
+    private func claimed(_ job: Job, _ body: (Recovery, JobHistory) async -> JobOutcome?) async -> JobOutcome? {
+        guard let lease = await environment.leases.tryClaim(job) else {
             return JobOutcome(job, .locked, message: "recovery skipped: another rekey process holds this credential")
         }
-        defer { lease.release() }
+        let holder = Recovery(environment: environment.holding(lease), run: run)
         let history = (try? await environment.audit.historiesFromChain())?[job.name] ?? JobHistory()
-        return await body(history)
+        let outcome = await body(holder, history)
+        await lease.release()
+        return outcome
+    }
+
+    /// A fleet host that just claimed `job` finishes what an earlier holder left: its spooled
+    /// secret, or its intent with no outcome. A holder whose lease ran out may still be
+    /// answering its vendor call, so a takeover first waits out one attempt's timeout and
+    /// looks at the spool again. Nil when nothing was left (rotate as scheduled).
+    func recoverClaimed(_ job: Job, history: JobHistory) async -> JobOutcome? {
+        if let entry = await spooled(job) { return await entry() }
+        guard history.openIntent else { return nil }
+        if environment.jobLease.tookOver, !environment.vendors.provider(for: job).isIdempotent {
+            try? await environment.clock.sleep(for: job.policy.retry.timeout)
+            if let entry = await spooled(job) { return await entry() }
+        }
+        return await settleOpenIntent(job, history: history)
+    }
+
+    /// The recovery of the job's spool entry (or of its unreadable one), if it has one.
+    private func spooled(_ job: Job) async -> (() async -> JobOutcome)? {
+        guard let contents = try? environment.spool.all() else { return nil }
+        if let problem = contents.unreadable.first(where: { $0.job == job.name }) {
+            return {
+                let reason = RotationReason.spoolUnreadable(job: job.name, problem.problem)
+                await JobJournal(environment: environment, run: run, job: job).record(reason)
+                return JobOutcome(job, reason.outcome, message: reason.description).because(reason)
+            }
+        }
+        guard let entry = contents.entries.first(where: { $0.job == job.name }) else { return nil }
+        return {
+            let history = (try? await environment.audit.historyFromChain(of: job.name)) ?? JobHistory()
+            return await recover(entry, job: job, history: history)
+        }
     }
 
     func recover(_ entry: SpooledSecret, job: Job, history: JobHistory) async -> JobOutcome {
@@ -110,14 +143,14 @@ public struct Recovery: Sendable {
             })
         {
             // The log records a newer secret after this one: it is stale.
-            await environment.spool.remove(job: job.name)
+            await environment.spool.remove(job: job.name, fingerprint: entry.fingerprint)
             environment.log("job '\(job.name)': discarded a stale spooled secret (a newer one is recorded)")
             return JobOutcome(job, .recovered, message: "discarded a stale spooled secret (a newer one is recorded)")
         }
         if recorded, history.doneFingerprint == entry.fingerprint {
             // Delivered and done; only the hooks (and removing the spool) were left.
             let failure = await procedure.runHooks(scrubbing: [entry.secret])
-            await environment.spool.remove(job: job.name)
+            await environment.spool.remove(job: job.name, fingerprint: entry.fingerprint)
             return JobOutcome(job, failure == nil ? .hooksRerun : .hookFailed, message: failure?.description)
         }
         if !recorded {

@@ -107,6 +107,14 @@ struct RotationProcedure: Sendable {
             await journal.record(rejected, after: rows)
             return rejected
         }
+        // Fleet: a host whose lease ran out leaves a spooled secret to the job's next holder
+        // (two holders writing sinks could leave the older key last); a secret only in memory
+        // is delivered regardless, since nobody else has it.
+        if inSpool, !(await environment.jobLease.isHeld(leaving: 0)) {
+            let reason = RotationReason.leaseLost(job: job.name, before: "delivery", needed: 0)
+            await journal.record(reason, after: rows)
+            return reason
+        }
         if case .failure(let reason) = await DeliveryStage(environment: environment, journal: journal).deliver(
             spooled, rows: &rows)
         {
@@ -132,7 +140,7 @@ struct RotationProcedure: Sendable {
                 journal.doneRow(
                     fingerprint: spooled.fingerprint, expiry: spooled.expiry, credentialID: spooled.credentialID)
             ] + pending)
-        await environment.spool.remove(job: job.name)
+        await environment.spool.remove(job: job.name, fingerprint: spooled.fingerprint)
         return hookFailure
     }
 

@@ -35,6 +35,10 @@ public enum RotationReason: Error, Sendable, CustomStringConvertible {
     case intentNotRecorded
     /// A stop (SIGTERM, SIGINT, SIGHUP) arrived before the vendor call; nothing was sent.
     case stopRequested
+    /// Fleet: this host's lease on the job ran out or was taken over (or had less than
+    /// `needed` seconds left) before `step`; it did not start it. A spooled secret stays in
+    /// the shared spool for the job's next holder.
+    case leaseLost(job: String, before: String, needed: Double)
     /// The vendor refused or failed, and nothing changed there as far as can be known.
     case vendorFailed(String, ProviderError?)
     /// The vendor may hold a key nobody has (the message says why and the way out).
@@ -82,6 +86,7 @@ public enum RotationReason: Error, Sendable, CustomStringConvertible {
         case .currentKeyUnchecked: "current-key-unchecked"
         case .intentNotRecorded: "intent-not-recorded"
         case .stopRequested: "stop-requested"
+        case .leaseLost: "lease-lost"
         case .vendorFailed: "vendor-failed"
         case .answerLost: "answer-lost"
         case .undeliveredWithoutSpool: "undelivered-without-spool"
@@ -123,6 +128,7 @@ public enum RotationReason: Error, Sendable, CustomStringConvertible {
         case .deliveredWithoutSpool: .rotated
         case .unsettled: .unsettled
         case .stopRequested: .notStarted
+        case .leaseLost: .locked
         }
     }
 
@@ -138,6 +144,10 @@ public enum RotationReason: Error, Sendable, CustomStringConvertible {
             "could not write the audit intent row; nothing was changed"
         case .stopRequested:
             "a stop was requested before the vendor call; nothing was changed, the next run rotates it"
+        case .leaseLost(let job, let step, let needed):
+            needed > 0
+                ? "this host's lease on job '\(job)' ran out, was taken over, or had less than \(Int(needed.rounded(.up)))s (twice the per-attempt timeout) left, so \(step) did not start; nothing was sent. If every run says so, fleet.lease in rekey.yaml must be longer than twice the job's retry timeout"
+                : "this host's lease on job '\(job)' ran out or was taken over before \(step): it did not write any sink. The new secret stays in the shared spool and the job's next holder delivers it (`rekey recover`, or the next run of any host)"
         case .vendorFailed(let message, _), .answerLost(let message), .unsettled(let message):
             message
         case .unsettledTooLong(let job, let runs):

@@ -34,7 +34,7 @@ struct SpoolStage: Sendable {
         let secret = SpooledSecret(
             job: job.name, secret: issued.secret, fingerprint: environment.fingerprint(issued.secret),
             issuedAt: environment.clock.now(), expiry: issued.expiry,
-            credentialID: issued.credentialID)
+            credentialID: issued.credentialID, fencingToken: environment.jobLease.fencingToken)
         do {
             try await environment.spool.write(secret)
         } catch {

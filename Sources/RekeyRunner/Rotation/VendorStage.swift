@@ -40,6 +40,12 @@ struct VendorStage: Sendable {
         }
         // A stop that arrived during preflight or the probe: nothing was sent, so nothing starts.
         if environment.stopRequested() != nil { return .stopped(.stopRequested, attempts: 0) }
+        // Fleet: a regenerate starts only with time to finish it (and to spool its answer)
+        // before anyone else may take the job over.
+        let needed = provider.isIdempotent ? 0 : 2 * job.policy.retry.timeout.seconds
+        guard await environment.jobLease.isHeld(leaving: needed) else {
+            return .stopped(.leaseLost(job: job.name, before: "the vendor call", needed: needed), attempts: 0)
+        }
         guard await journal.intent(oldFingerprint: oldFingerprint, provenProbe: proven) else {
             return .stopped(.intentNotRecorded, attempts: 0)
         }

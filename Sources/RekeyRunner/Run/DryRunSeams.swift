@@ -25,11 +25,7 @@ struct DryRunAuditLog: AuditLog {
 }
 
 struct UnclaimedLeases: LeaseProvider {
-    struct NoLease: Lease {
-        func release() {}
-    }
-
-    func tryClaim(_ job: Job) -> (any Lease)? { NoLease() }
+    func tryClaim(_ job: Job) async -> (any Lease)? { UnsharedLease() }
 }
 
 struct DryRunSpool: SpoolStore {
@@ -43,4 +39,5 @@ struct DryRunSpool: SpoolStore {
     func write(_ secret: SpooledSecret) async throws { try await inner.write(secret) }
     func all() throws -> SpoolContents { try inner.all() }
     func remove(job: String) async { await inner.remove(job: job) }
+    func remove(job: String, fingerprint: String) async { await inner.remove(job: job, fingerprint: fingerprint) }
 }

@@ -105,18 +105,48 @@ public struct RotationRun: Sendable {
     }
 
     private func runOne(_ job: Job, _ decision: ScheduleDecision, _ history: JobHistory) async -> JobOutcome {
-        guard let lease = environment.leases.tryClaim(job) else {
+        guard let lease = await environment.leases.tryClaim(job) else {
             return JobOutcome(job, .locked, message: "another rekey process is rotating this credential; skipped")
         }
-        defer { lease.release() }
-        let outcome = await rotateLocked(job, decision, history)
+        let outcome = await rotateClaimed(job, decision, history, lease: lease)
+        await lease.release()
         if [.failed, .needsRecovery, .unsettled, .hookFailed, .revokeFailed].contains(outcome.kind), !options.dryRun {
             await notifyFailure(job, outcome)
         }
         return outcome
     }
 
-    private func rotateLocked(_ job: Job, _ decision: ScheduleDecision, _ history: JobHistory) async -> JobOutcome {
+    /// A fleet host decides again once it holds the job: another host may have rotated it
+    /// (or left it to recover) after this run read every history.
+    private func rotateClaimed(
+        _ job: Job, _ decision: ScheduleDecision, _ history: JobHistory, lease: any Lease
+    ) async -> JobOutcome {
+        let environment = environment.holding(lease)
+        guard lease.fencingToken != nil, !options.dryRun else {
+            return await rotateLocked(job, decision, history, environment)
+        }
+        let current: JobHistory
+        do {
+            current = try await environment.audit.historyFromChain(of: job.name)
+        } catch {
+            return JobOutcome(job, .failed, message: "cannot read the job's history after claiming it: \(error)")
+        }
+        let recovery = Recovery(environment: environment, run: run)
+        if let settled = await recovery.recoverClaimed(job, history: current) { return settled }
+        let fresh = Scheduler.decide(
+            job: job, history: current, now: environment.clock.now(), force: false,
+            ignoreBackoff: options.filter.names.contains(job.name))
+        // A forced run rotates a job once however many hosts it runs on.
+        let forced = options.force && current.lastSuccess == history.lastSuccess
+        guard fresh.isDue || forced else {
+            return JobOutcome(job, .notStarted, message: "another host rotated it during this run")
+        }
+        return await rotateLocked(job, fresh.isDue ? fresh : decision, current, environment)
+    }
+
+    private func rotateLocked(
+        _ job: Job, _ decision: ScheduleDecision, _ history: JobHistory, _ environment: RunEnvironment
+    ) async -> JobOutcome {
         let procedure = RotationProcedure(environment: environment, run: run, job: job)
         if options.dryRun { return await procedure.dryRun(decision, probe: options.probe) }
         if decision.revokeOnly { return await procedure.revokePending(history: history) }

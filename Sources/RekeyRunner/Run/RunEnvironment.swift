@@ -23,6 +23,9 @@ public struct RunEnvironment: Sendable {
     public var spool: any SpoolStore
     public var hooks: any HookExecutor
     public var leases: any LeaseProvider
+    /// The claim on the job this environment is rotating (set once it is claimed): a fleet
+    /// lease is asked whether it is still held before the intent and before delivery.
+    public var jobLease: any Lease = UnsharedLease()
     /// `on_failure` hooks from rekey.yaml, run after every failed job's own.
     public var globalOnFailure: [HookSpec]
     /// How long to wait, after an ambiguous failure, before probing the old key.
@@ -56,6 +59,13 @@ public struct RunEnvironment: Sendable {
         self.settleDelay = settleDelay
         self.log = log
         self.close = close
+    }
+
+    /// This environment for the job `lease` was taken on.
+    func holding(_ lease: any Lease) -> RunEnvironment {
+        var environment = self
+        environment.jobLease = lease
+        return environment
     }
 
     /// The fingerprint recorded for `secret` (never the secret).
