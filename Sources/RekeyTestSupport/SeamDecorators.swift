@@ -61,9 +61,9 @@ public struct CrashingSpool: SpoolStore {
         try await inner.write(secret)
     }
 
-    public func all() throws -> SpoolContents {
+    public func all() async throws -> SpoolContents {
         if crash.isDead { throw CrashSwitch.Crashed() }
-        return try inner.all()
+        return try await inner.all()
     }
 
     public func remove(job: String) async {

@@ -51,7 +51,7 @@ import Testing
         let previous = SecretsManagerSinkTests.json(
             try await SecretsManagerSinkTests.value(server, id, stage: "AWSPREVIOUS"))
         #expect(previous["api_key"] as? String == RunnerFixture.initialKey)
-        #expect(try environment.spool.all().entries.isEmpty)
+        #expect(try await environment.spool.all().entries.isEmpty)
         await environment.close()
     }
 
@@ -71,7 +71,7 @@ import Testing
         let first = try await f.run([job], environment: environment) { $0.force = true }
         #expect(first.outcomes.first?.kind == .failed, "\(first.outcomes)")
         #expect(first.outcomes.first?.message?.contains("no answer") == true, "\(first.outcomes)")
-        #expect(try environment.spool.all().entries.first?.secret.revealed == f.vendor.validKey)
+        #expect(try await environment.spool.all().entries.first?.secret.revealed == f.vendor.validKey)
         await environment.close()
 
         // Back (moto starts empty: the secret is made again as it was).

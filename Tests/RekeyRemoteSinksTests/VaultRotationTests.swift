@@ -57,7 +57,7 @@ import Testing
         let stored = try admin.get(path)
         #expect(stored.fields["api_key"] as? String == f.vendor.validKey)
         #expect(stored.fields["db_password"] as? String == "unrelated")
-        #expect(try environment.spool.all().entries.isEmpty)
+        #expect(try await environment.spool.all().entries.isEmpty)
         let written = try await f.audit.events(AuditEventFilter(steps: [.sinkWritten]))
         #expect(written.first?.message?.contains("vault-kv") == true)
         await environment.close()
@@ -79,7 +79,7 @@ import Testing
         let first = try await f.run([job], environment: environment) { $0.force = true }
         #expect(first.outcomes.first?.kind == .failed, "\(first.outcomes)")
         #expect(f.vendor.regenerateCount == 1)
-        #expect(try environment.spool.all().entries.first?.secret.revealed == f.vendor.validKey)
+        #expect(try await environment.spool.all().entries.first?.secret.revealed == f.vendor.validKey)
         await environment.close()
 
         // The store is back (a dev server starts empty): the next run delivers the spooled key.
@@ -89,7 +89,7 @@ import Testing
         let second = try await f.run([job], environment: again)
         #expect(second.outcomes.first?.kind == .recovered, "\(second.outcomes)")
         #expect(try VaultAdmin(server: restarted).get(path).fields["api_key"] as? String == f.vendor.validKey)
-        #expect(try again.spool.all().entries.isEmpty)
+        #expect(try await again.spool.all().entries.isEmpty)
         #expect(f.vendor.regenerateCount == 1)
         await again.close()
     }
@@ -112,7 +112,7 @@ import Testing
         let message = first.outcomes.first?.message ?? ""
         #expect(message.contains("refused the token"), "\(message)")
         #expect(!message.contains(token))
-        #expect(try environment.spool.all().entries.first?.secret.revealed == f.vendor.validKey)
+        #expect(try await environment.spool.all().entries.first?.secret.revealed == f.vendor.validKey)
         #expect(try admin.get(path).fields["api_key"] as? String == RunnerFixture.initialKey)
         await environment.close()
 
@@ -188,7 +188,7 @@ import Testing
         let summary = try await f.run([Self.job(server, path: path)], environment: environment) { $0.force = true }
         #expect(summary.outcomes.first?.kind == .failed, "\(summary.outcomes)")
         #expect(summary.outcomes.first?.message?.contains("read back after the write") == true)
-        #expect(try environment.spool.all().entries.first?.secret.revealed == f.vendor.validKey)
+        #expect(try await environment.spool.all().entries.first?.secret.revealed == f.vendor.validKey)
         await environment.close()
     }
 }

@@ -52,7 +52,7 @@ import Testing
         let summary = try await f.run([f.job])
         #expect(summary.outcomes.first?.message?.contains("stale") == true)
         #expect(f.envKey == "initial-key-0001")
-        #expect(try environment.spool.all().entries.isEmpty)
+        #expect(try await environment.spool.all().entries.isEmpty)
     }
 
     @Test func anUnreadableSpoolEntryIsNeedsRecoveryAndTheOtherJobsEntryIsStillDelivered() async throws {

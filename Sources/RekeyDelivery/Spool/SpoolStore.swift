@@ -13,7 +13,7 @@ public protocol SpoolStore: Sendable {
     func write(_ secret: SpooledSecret) async throws
     /// Every entry (by job name) and every entry that cannot be read; one bad entry never
     /// hides the others.
-    func all() throws -> SpoolContents
+    func all() async throws -> SpoolContents
     /// Removes the job's entry (best effort: a leftover entry is recovered, never lost).
     func remove(job: String) async
     /// Removes the job's entry of the secret with `fingerprint` and no other: a shared spool

@@ -45,7 +45,7 @@ public struct Recovery: Sendable {
         var spooledJobs = Set<String>()
         let contents: SpoolContents
         do {
-            contents = try environment.spool.all()
+            contents = try await environment.spool.all()
         } catch {
             environment.log("cannot read the spool: \(error)")
             contents = SpoolContents()
@@ -110,7 +110,7 @@ public struct Recovery: Sendable {
 
     /// The recovery of the job's spool entry (or of its unreadable one), if it has one.
     private func spooled(_ job: Job) async -> (() async -> JobOutcome)? {
-        guard let contents = try? environment.spool.all() else { return nil }
+        guard let contents = try? await environment.spool.all() else { return nil }
         if let problem = contents.unreadable.first(where: { $0.job == job.name }) {
             return {
                 let reason = RotationReason.spoolUnreadable(job: job.name, problem.problem)

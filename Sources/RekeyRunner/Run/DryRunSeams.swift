@@ -37,7 +37,7 @@ struct DryRunSpool: SpoolStore {
     }
 
     func write(_ secret: SpooledSecret) async throws { try await inner.write(secret) }
-    func all() throws -> SpoolContents { try inner.all() }
+    func all() async throws -> SpoolContents { try await inner.all() }
     func remove(job: String) async { await inner.remove(job: job) }
     func remove(job: String, fingerprint: String) async { await inner.remove(job: job, fingerprint: fingerprint) }
 }
