@@ -24,6 +24,7 @@ package enum JobCodec {
         writer.array(job.onFailure) { encode($1, into: &$0) }
         encode(job.location, into: &writer)
         writer.optional(job.previousID) { $0.string($1) }
+        writer.optional(job.host) { $0.string($1) }
     }
 
     package static func decode(_ reader: inout CacheBytes.Reader) throws(CacheBytes.Malformed) -> Job {
@@ -41,9 +42,10 @@ package enum JobCodec {
         let onFailure = try reader.array { reader throws(CacheBytes.Malformed) in try decodeHook(&reader) }
         let location = try decodeLocation(&reader)
         let previousID = try reader.optional { reader throws(CacheBytes.Malformed) in try reader.string() }
+        let host = try reader.optional { reader throws(CacheBytes.Malformed) in try reader.string() }
         return Job(
             name: name, tenant: tenant, env: env, provider: provider, credentials: credentials, policy: policy,
-            sinks: sinks, hooks: hooks, onFailure: onFailure, location: location, previousID: previousID)
+            sinks: sinks, hooks: hooks, onFailure: onFailure, location: location, previousID: previousID, host: host)
     }
 
     // MARK: Provider

@@ -8,7 +8,7 @@ import RekeyModel
 package struct JobDecoder {
     package static let jobKeys = [
         "name", "description", "tenant", "env", "provider", "credentials", "policy", "sinks", "hooks", "on_failure",
-        "previous_id",
+        "previous_id", "host", "hosts",
     ]
     /// Job names become file names (spool, locks) and audit keys: keep them plain.
     package static func isValidName(_ name: String) -> Bool {
@@ -72,12 +72,34 @@ package struct JobDecoder {
         let onFailure = decodeHooks(map, key: "on_failure")
         if kind == .http, let policy { checkRevokeOverlap(policy: policy, map) }
         let previousID = decodePreviousID(map, provider: provider)
+        let host = decodeHost(map)
 
         guard reader.diagnostics.errorCount == before, let name, let tenant, let env, let provider, let policy
         else { return nil }
         return Job(
             name: name, tenant: tenant, env: env, provider: provider, credentials: credentials, policy: policy,
-            sinks: sinks, hooks: hooks, onFailure: onFailure, location: map.location, previousID: previousID)
+            sinks: sinks, hooks: hooks, onFailure: onFailure, location: map.location, previousID: previousID,
+            host: host)
+    }
+
+    /// `host:` (fleet mode): the host identity (`--host` / REKEY_HOST) that alone claims the
+    /// job, for jobs whose file sinks live on that host. `hosts:` (several hosts delivering
+    /// their own file sinks) is refused by name, so nobody believes it works.
+    private mutating func decodeHost(_ map: YAMLNode) -> String? {
+        if let node = map["hosts"] {
+            reader.error(
+                node, "'hosts' (one job delivered by several hosts) is not supported by this version",
+                hint: "write one job per host, each with its own name and host: <identity>")
+        }
+        guard let node = map["host"], let host = reader.string(map, "host", required: false, context: "a job")
+        else { return nil }
+        guard Self.isValidName(host) else {
+            reader.error(
+                node, "'host' must be a host identity of letters, digits, '.', '_' and '-' (at most 128)",
+                hint: "the value this host's rekey runs with: --host, REKEY_HOST, or its hostname")
+            return nil
+        }
+        return host
     }
 
     /// `previous_id:`: the id of the credential a two-key job holds before its first rotation,

@@ -39,12 +39,15 @@ public struct Job: Sendable, Hashable {
     /// before rekey first rotates it, so that first rotation can revoke it. Later rotations
     /// revoke the id rekey recorded when it issued the current credential.
     public var previousID: String?
+    /// `host:` (fleet mode): the one host identity that claims this job; nil: any host may
+    /// (allowed only when every sink is remote). One host ignores it.
+    public var host: String?
 
     public init(
         name: String, tenant: String, env: String, provider: ProviderSpec,
         credentials: [String: CredentialReference], policy: Policy, sinks: [SinkSpec],
         hooks: [HookSpec] = [], onFailure: [HookSpec] = [], location: SourceLocation, declaredAt: Date? = nil,
-        previousID: String? = nil
+        previousID: String? = nil, host: String? = nil
     ) {
         self.name = name
         self.tenant = tenant
@@ -58,6 +61,7 @@ public struct Job: Sendable, Hashable {
         self.location = location
         self.declaredAt = declaredAt
         self.previousID = previousID
+        self.host = host
     }
 
     public var kind: ProviderKind { provider.kind }

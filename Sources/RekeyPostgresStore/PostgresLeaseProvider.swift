@@ -1,5 +1,4 @@
-// Leases on jobs in a fleet's PostgreSQL database: the building block fleet runs will claim
-// work with (they are not wired into `rekey run` yet, which still refuses PostgreSQL). A
+// Leases on jobs in a fleet's PostgreSQL database, which fleet runs claim work with. A
 // claim is one short transaction: free rows are picked with `FOR UPDATE SKIP LOCKED`, so two
 // hosts claiming at once never wait for each other nor get the same job; `lease_until` is
 // computed from the database's clock (`now()`), never a host's; each claim takes a new
@@ -16,6 +15,9 @@ public struct PostgresLease: Sendable, Hashable {
     public var token: Int64
     /// Seconds left on the lease when the database answered.
     public var secondsLeft: Double
+    /// The job was held by another holder whose lease ran out (not released): that holder
+    /// may have died in the middle of a vendor call.
+    public var tookOver: Bool = false
 }
 
 public final class PostgresLeaseProvider: Sendable {
@@ -57,7 +59,7 @@ public final class PostgresLeaseProvider: Sendable {
             let rows = try await connection.query(
                 """
                 WITH free AS (
-                    SELECT job FROM leases
+                    SELECT job, holder IS NOT NULL AS taken FROM leases
                     WHERE job = ANY(\(jobs)) AND (lease_until IS NULL OR lease_until < now())
                     ORDER BY job LIMIT \(limit)
                     FOR UPDATE SKIP LOCKED
@@ -65,10 +67,10 @@ public final class PostgresLeaseProvider: Sendable {
                 UPDATE leases SET holder = \(holder), token = nextval('lease_fencing_tokens'),
                     lease_until = now() + make_interval(secs => \(duration))
                 FROM free WHERE leases.job = free.job
-                RETURNING leases.job, leases.token, EXTRACT(EPOCH FROM leases.lease_until - now())::float8
+                RETURNING leases.job, leases.token, EXTRACT(EPOCH FROM leases.lease_until - now())::float8, free.taken
                 """, logger: logger)
-            for try await (job, token, left) in rows.decode((String, Int64, Double).self) {
-                leases.append(PostgresLease(job: job, token: token, secondsLeft: left))
+            for try await (job, token, left, taken) in rows.decode((String, Int64, Double, Bool).self) {
+                leases.append(PostgresLease(job: job, token: token, secondsLeft: left, tookOver: taken))
             }
             return leases.sorted { $0.job < $1.job }
         }
@@ -110,6 +112,35 @@ public final class PostgresLeaseProvider: Sendable {
             _ = try await connection.query(
                 "UPDATE leases SET holder = NULL, lease_until = NULL WHERE job = \(lease.job) AND token = \(lease.token)",
                 logger: PostgresSession.queryLogger)
+        }
+    }
+
+    /// Records this process as the live holder of its identity (`holder`) for `duration`
+    /// seconds, as `instance` (unique per process); false when another live process holds
+    /// the same identity (its registration has not run out), which must not run beside it:
+    /// two hosts with one name would read each other's leases as their own.
+    public func registerHost(instance: String, duration: Double) async throws -> Bool {
+        let holder = self.holder
+        return try await session.transaction("registering this host") { connection in
+            let rows = try await connection.query(
+                """
+                INSERT INTO hosts (host, instance, alive_until)
+                VALUES (\(holder), \(instance), now() + make_interval(secs => \(duration)))
+                ON CONFLICT (host) DO UPDATE SET instance = excluded.instance, alive_until = excluded.alive_until
+                WHERE hosts.instance = excluded.instance OR hosts.alive_until < now()
+                RETURNING host
+                """, logger: PostgresSession.queryLogger)
+            for try await _ in rows.decode(String.self) { return true }
+            return false
+        }
+    }
+
+    /// Ends this process's registration of its identity (only if it is still `instance`'s).
+    public func unregisterHost(instance: String) async throws {
+        let holder = self.holder
+        try await session.transaction("unregistering this host") { connection in
+            _ = try await connection.query(
+                "DELETE FROM hosts WHERE host = \(holder) AND instance = \(instance)", logger: PostgresSession.queryLogger)
         }
     }
 }

@@ -49,8 +49,8 @@ struct AdoptCommand: AsyncParsableCommand {
         let workspace = try shared.workspace()
         let target = try job(named: jobName, in: try shared.loadJobs(workspace), workspace: workspace)
         let secret = try readSecret()
-        let environment = try openEnvironment(workspace)
-        let run = manualRun()
+        let environment = try await openEnvironment(workspace)
+        let run = manualRun(workspace)
         defer { Task { await environment.close() } }
         do {
             let outcome = try await Adoption(environment: environment, run: run).adopt(

@@ -22,8 +22,8 @@ struct BaselineCommand: AsyncParsableCommand {
         let filter = JobFilter(names: jobNames)
         let unknown = filter.unknownNames(in: loaded.jobs)
         guard unknown.isEmpty else { throw ValidationError("no job named \(unknown.joined(separator: ", "))") }
-        let environment = try openEnvironment(workspace)
-        let result = try await Baseline(environment: environment, run: manualRun()).baseline(
+        let environment = try await openEnvironment(workspace)
+        let result = try await Baseline(environment: environment, run: manualRun(workspace)).baseline(
             loaded.jobs.filter(filter.matches))
         await environment.close()
         Console.out("baselined \(result.baselined.count) job(s)")

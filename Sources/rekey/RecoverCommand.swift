@@ -19,8 +19,8 @@ struct RecoverCommand: AsyncParsableCommand {
     func run() async throws {
         let workspace = try shared.workspace()
         let loaded = try shared.loadJobs(workspace)
-        let environment = try openEnvironment(workspace)
-        let run = manualRun()
+        let environment = try await openEnvironment(workspace)
+        let run = manualRun(workspace)
         let summary = await Recovery(environment: environment, run: run).summary(jobs: loaded.jobs)
         await environment.close()
         let nothing = summary.outcomes.isEmpty && summary.pendingRecovery.isEmpty

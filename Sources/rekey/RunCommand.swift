@@ -4,6 +4,7 @@ import ArgumentParser
 import Foundation
 import RekeyConfig
 import RekeyEffects
+import RekeyJobFiles
 import RekeyModel
 import RekeyReporting
 import RekeyRunner
@@ -77,7 +78,16 @@ struct RunCommand: AsyncParsableCommand {
             valueName: "path"))
     var metricsFile: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Fleet mode (a postgres:// database): this host's identity, recorded on every audit row and matched against jobs' host: (default: REKEY_HOST, else the hostname). Each live process needs its own.",
+            valueName: "name"))
+    var host: String?
+
     func validate() throws {
+        if let host, !JobDecoder.isValidName(host) {
+            throw ValidationError("--host may hold only letters, digits, '.', '_' and '-' (at most 128)")
+        }
         if let concurrency, !(1...256).contains(concurrency) { throw ValidationError("--concurrency must be 1...256") }
         if let maxRotations, maxRotations < 0 { throw ValidationError("--max-rotations must not be negative") }
         if probe, !dryRun {
@@ -93,6 +103,7 @@ struct RunCommand: AsyncParsableCommand {
         request.probe = probe
         (request.concurrency, request.maxRotations, request.skipInvalid) = (concurrency, maxRotations, skipInvalid)
         (request.wait, request.splay, request.grace) = (wait, splay, grace)
+        request.host = host
         return request
     }
 

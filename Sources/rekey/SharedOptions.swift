@@ -91,21 +91,28 @@ extension RekeyDuration: ExpressibleByArgument {
     }
 }
 
-/// The production environment for `recover`, `adopt` and `baseline`; failures exit with
-/// their status after saying why.
-func openEnvironment(_ workspace: Workspace) throws -> RunEnvironment {
+/// The production environment for `recover`, `adopt` and `baseline` (a fleet's, with this
+/// host's identity from REKEY_HOST or the hostname, when the database is PostgreSQL);
+/// failures exit with their status after saying why.
+func openEnvironment(_ workspace: Workspace) async throws -> RunEnvironment {
     do {
-        return try RunEnvironment.production(
-            paths: workspace.paths, config: workspace.config, log: { Console.error("rekey: \($0)") })
+        return try await RunEnvironment.open(
+            paths: workspace.paths, config: workspace.config, host: fleetHost(workspace),
+            log: { Console.error("rekey: \($0)") })
     } catch {
         Console.error("rekey: \(error)")
         throw ExitCode(error.exitStatus.rawValue)
     }
 }
 
+/// The fleet identity of this host when the workspace's database is PostgreSQL; nil on one host.
+func fleetHost(_ workspace: Workspace, explicit: String? = nil) -> String? {
+    isDatabaseURL(workspace.paths.database) ? explicit ?? FleetAffinity.defaultHost() : nil
+}
+
 /// A new manual run's identity.
-func manualRun() -> RunIdentity {
-    .new(trigger: "manual", at: Date(), random: SystemRandomSource())
+func manualRun(_ workspace: Workspace) -> RunIdentity {
+    .new(trigger: "manual", at: Date(), random: SystemRandomSource(), host: fleetHost(workspace))
 }
 
 /// The job named `--job NAME`, or a usage error.

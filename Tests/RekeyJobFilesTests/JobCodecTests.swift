@@ -26,6 +26,7 @@ import Testing
             on_failure: [{argv: [/usr/bin/logger, rotation failed]}]
           - name: qp-staging
             env: staging
+            host: web-1
             provider: {kind: questionpro.api-key, base_url: "https://api.surveyanalytics.com", organization_id: "7"}
             credentials: {api_key: {file: /srv/qp/key}}
             policy: {every: 7d, renew_before: 1d, verify: false}
@@ -133,7 +134,7 @@ import Testing
             return
         }
         let expected: [(Any, Int)] = [
-            (job, 12), (job.location, 3), (questionPro, 3), (admin, 4), (composerSpec, 7), (http, 10),
+            (job, 13), (job.location, 3), (questionPro, 3), (admin, 4), (composerSpec, 7), (http, 10),
             (http.issue, 4), (http.issue.headers[0], 2), (probe, 3),
             (HTTPProviderSpec.Revoke(request: http.issue), 2), (job.policy, 7), (job.policy.retry, 5),
             (job.sinks[0], 10), (vault, 6), (aws, 4), (job.hooks[0], 2), (http.issue.url, 2), (http.secret, 1),

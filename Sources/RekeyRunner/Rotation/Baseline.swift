@@ -38,7 +38,19 @@ public struct Baseline: Sendable {
                     ))
                 continue
             }
-            try await JobJournal(environment: environment, run: run, job: job).baselined()
+            // Held while its row is written: a run rotating it now must not be overtaken.
+            guard let lease = await environment.leases.tryClaim(job) else {
+                result.notBaselined.append(
+                    .init(job: job.name, why: "another rekey process is rotating it; run baseline again after it"))
+                continue
+            }
+            do {
+                try await JobJournal(environment: environment, run: run, job: job).baselined()
+            } catch {
+                await lease.release()
+                throw error
+            }
+            await lease.release()
             result.baselined.append(job.name)
         }
         return result

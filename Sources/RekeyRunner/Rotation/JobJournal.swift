@@ -25,6 +25,7 @@ struct JobJournal: Sendable {
     private func row(_ step: AuditStep, _ message: String? = nil) -> AuditEvent {
         var event = AuditEvent.job(job, step: step, runID: run.runID, time: clock.now(), message: message)
         event.trigger = run.trigger
+        event.host = run.host
         return event
     }
 

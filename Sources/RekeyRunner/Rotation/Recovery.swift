@@ -29,8 +29,14 @@ public struct Recovery: Sendable {
 
     /// `rekey recover`: recovery alone, as a run summary that also names every job still
     /// needing an operator (a needs-recovery job has nothing to deliver, yet is not fine).
-    public func summary(jobs: [Job]) async -> RunSummary {
-        let outcomes = await recoverAll(jobs: jobs)
+    public func summary(jobs declared: [Job]) async -> RunSummary {
+        var jobs = declared
+        var elsewhere: Set<String> = []
+        if let host = run.host {
+            let affinity = FleetAffinity.partition(declared, host: host)
+            (jobs, elsewhere) = (affinity.mine, affinity.elsewhere)
+        }
+        let outcomes = await recoverAll(jobs: jobs, otherHosts: elsewhere)
         var summary = RunSummary(runID: run.runID, outcomes: outcomes)
         let histories = (try? await environment.audit.historiesFromChain()) ?? [:]
         summary.pendingRecovery = jobs.map(\.name).filter { name in
@@ -40,7 +46,9 @@ public struct Recovery: Sendable {
     }
 
     /// Recovers every job that needs it; one outcome per job recovery touched.
-    public func recoverAll(jobs: [Job]) async -> [JobOutcome] {
+    /// `otherHosts`: jobs pinned to other fleet hosts, whose spool entries are theirs to
+    /// deliver (their file sinks are on those machines).
+    public func recoverAll(jobs: [Job], otherHosts: Set<String> = []) async -> [JobOutcome] {
         var outcomes: [JobOutcome] = []
         var spooledJobs = Set<String>()
         let contents: SpoolContents
@@ -50,7 +58,7 @@ public struct Recovery: Sendable {
             environment.log("cannot read the spool: \(error)")
             contents = SpoolContents()
         }
-        for (name, problem) in contents.unreadable {
+        for (name, problem) in contents.unreadable where !otherHosts.contains(name) {
             spooledJobs.insert(name)
             guard let job = jobs.first(where: { $0.name == name }) else {
                 environment.log(
@@ -61,7 +69,7 @@ public struct Recovery: Sendable {
             await JobJournal(environment: environment, run: run, job: job).record(reason)
             outcomes.append(JobOutcome(job, reason.outcome, message: reason.description).because(reason))
         }
-        for entry in contents.entries {
+        for entry in contents.entries where !otherHosts.contains(entry.job) {
             spooledJobs.insert(entry.job)
             guard let job = jobs.first(where: { $0.name == entry.job }) else {
                 environment.log(

@@ -3,6 +3,7 @@
 
 import Foundation
 import RekeyAudit
+import RekeyEffects
 import RekeyModel
 import RekeySchedule
 
@@ -29,14 +30,25 @@ public struct RotationRun: Sendable {
         self.progress = progress
     }
 
-    public func execute(jobs allJobs: [Job]) async -> RunSummary {
+    public func execute(jobs declared: [Job]) async -> RunSummary {
         let started = environment.clock.now()
         let journal = RunJournal(audit: environment.audit, clock: environment.clock, run: run)
         if !options.dryRun { await journal.started() }
 
         var outcomes: [JobOutcome] = []
+        // A fleet host takes its own jobs and those any host may run (`FleetAffinity`).
+        var allJobs = declared
+        var elsewhere: Set<String> = []
+        if let host = run.host {
+            let affinity = FleetAffinity.partition(declared, host: host)
+            (allJobs, elsewhere) = (affinity.mine, affinity.elsewhere)
+            outcomes += affinity.refused.filter { options.filter.matches($0.job) }.map {
+                JobOutcome($0.job, .failed, message: $0.why)
+            }
+        }
         if !options.dryRun {
-            outcomes += await Recovery(environment: environment, run: run).recoverAll(jobs: allJobs)
+            outcomes += await Recovery(environment: environment, run: run).recoverAll(
+                jobs: allJobs, otherHosts: elsewhere)
         }
 
         // Matched in the loop, not filtered into a copy of every job.

@@ -66,6 +66,19 @@ extension RunEnvironment {
         } catch {
             throw .state(error)
         }
+        return assemble(
+            audit: audit, key: key, leases: leases, spool: spool, state: state, config: config, clock: clock,
+            random: random, processEnvironment: processEnvironment, settleDelay: settleDelay, log: log)
+    }
+
+    /// The effects every store shares (vendors, credentials, sinks, hooks) around the store's
+    /// own audit log, leases and spool; `close` runs after the shared ones are shut down.
+    static func assemble(
+        audit: any AuditLog, key: AuditKey, leases: any LeaseProvider, spool: any SpoolStore, state: StateDirectory,
+        config: GlobalConfig, clock: any RekeyClock, random: any RandomSource, processEnvironment: [String: String],
+        settleDelay: Duration, log: @escaping @Sendable (String) -> Void,
+        close storeClose: @escaping @Sendable () async -> Void = {}
+    ) -> RunEnvironment {
         var proxyEnvironment = processEnvironment
         if let proxy = config.httpsProxy { proxyEnvironment["HTTPS_PROXY"] = proxy }
         let http = VendorHTTPClient(environment: proxyEnvironment)
@@ -87,6 +100,7 @@ extension RunEnvironment {
             close: {
                 await http.shutdown()
                 await sinks.shutdown()
+                await storeClose()
             })
     }
 }

@@ -79,21 +79,27 @@ public struct RunEnvironment: Sendable {
     }
 }
 
-/// Who is writing: the run's id and what started it, recorded on every row.
+/// Who is writing: the run's id and what started it, recorded on every row; in a fleet,
+/// also the host identity (`--host`), recorded on every row.
 public struct RunIdentity: Sendable, Hashable {
     public var runID: String
     public var trigger: String
+    /// The fleet host identity; nil on one host (the run's own rows name the hostname).
+    public var host: String?
 
-    public init(runID: String, trigger: String) {
+    public init(runID: String, trigger: String, host: String? = nil) {
         self.runID = runID
         self.trigger = trigger
+        self.host = host
     }
 
     /// A new run: `20261124T133700Z-1a2b3c`, sortable and unique enough per host.
-    public static func new(trigger: String, at now: Date, random: any RandomSource) -> RunIdentity {
+    public static func new(trigger: String, at now: Date, random: any RandomSource, host: String? = nil)
+        -> RunIdentity
+    {
         let stamp = Timestamps.iso8601(now).replacingOccurrences(of: "-", with: "").replacingOccurrences(
             of: ":", with: "")
         let suffix = String(UInt32(random.nextUnit() * Double(UInt32.max)), radix: 16)
-        return RunIdentity(runID: stamp + "-" + suffix, trigger: trigger)
+        return RunIdentity(runID: stamp + "-" + suffix, trigger: trigger, host: host)
     }
 }

@@ -16,7 +16,7 @@ struct RunJournal: Sendable {
         event.trigger = run.trigger
         event.exitCode = exitCode
         event.pid = Int(ProcessInfo.processInfo.processIdentifier)
-        event.host = ProcessInfo.processInfo.hostName
+        event.host = run.host ?? ProcessInfo.processInfo.hostName
         event.user = ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.userName
         event.version = RekeyVersion.current
         return event

@@ -29,6 +29,8 @@ public struct RunRequest: Sendable {
     public var grace = RekeyDuration(seconds: 60)
     /// How long to wait, after an ambiguous failure, before probing the old key.
     public var settleDelay: Duration = .seconds(2)
+    /// Fleet mode: this host's identity (`--host`); nil: REKEY_HOST, else the hostname.
+    public var host: String?
 
     public init() {}
 
@@ -78,9 +80,10 @@ public struct RunRequest: Sendable {
         try? await clock.sleep(for: splayDelay(random: random, stdinIsTerminal: stdinIsTerminal))
         if let stopped = stopRequested() { throw .stoppedBeforeStart(stopped) }
 
-        let environment = try RunEnvironment.production(
-            paths: workspace.paths, config: workspace.config, access: dryRun ? .dryRun : .rotate, clock: clock,
-            random: random, settleDelay: settleDelay, log: log)
+        let fleetHost = isDatabaseURL(workspace.paths.database) ? host ?? FleetAffinity.defaultHost() : nil
+        let environment = try await RunEnvironment.open(
+            paths: workspace.paths, config: workspace.config, access: dryRun ? .dryRun : .rotate, host: fleetHost,
+            clock: clock, random: random, settleDelay: settleDelay, log: log)
         let lock: FileLock?
         do {
             lock = options.isScheduled && !dryRun ? try await runLock(workspace.paths, clock: clock) : nil
@@ -90,7 +93,8 @@ public struct RunRequest: Sendable {
         }
         defer { lock?.release() }
         let run = RotationRun(
-            environment: environment, run: .new(trigger: trigger, at: clock.now(), random: random), options: options,
+            environment: environment, run: .new(trigger: trigger, at: clock.now(), random: random, host: fleetHost),
+            options: options,
             stopRequested: stopRequested, progress: progress)
         var summary = await run.execute(jobs: loaded.jobs)
         summary.skippedInvalidFiles = loaded.hasErrors

@@ -1,0 +1,39 @@
+// Which jobs a fleet host takes (DESIGN, "Fleet mode", affinity): a job with a `file` or
+// `env-file` sink writes a file on one machine, so it names that machine's identity with
+// `host:` and only that host claims it; a job whose sinks are all remote runs on any host.
+// A job with a local sink and no `host:` is refused on every host, with the way out, rather
+// than written to whichever host claimed it first.
+
+import Foundation
+import RekeyModel
+
+public enum FleetAffinity {
+    /// This host's identity when `--host` is not given: REKEY_HOST, else the hostname.
+    public static func defaultHost(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let host = environment["REKEY_HOST"], !host.isEmpty { return host }
+        return ProcessInfo.processInfo.hostName
+    }
+
+    /// The jobs `host` takes, the names of jobs pinned to other hosts (not this host's to
+    /// touch, not even to recover), and each job no host may take with the reason.
+    static func partition(_ jobs: [Job], host: String) -> (
+        mine: [Job], elsewhere: Set<String>, refused: [(job: Job, why: String)]
+    ) {
+        var mine: [Job] = []
+        var elsewhere: Set<String> = []
+        var refused: [(job: Job, why: String)] = []
+        for job in jobs {
+            if let pinned = job.host {
+                if pinned == host { mine.append(job) } else { elsewhere.insert(job.name) }
+            } else if let local = job.sinks.first(where: { !$0.kind.isRemote }) {
+                refused.append((
+                    job,
+                    "in fleet mode a job with a \(local.kind.rawValue) sink ('\(local.id)') must name the host that writes it: add host: <identity> to the job (the value of --host / REKEY_HOST on that machine); jobs whose sinks are all remote run on any host"
+                ))
+            } else {
+                mine.append(job)
+            }
+        }
+        return (mine, elsewhere, refused)
+    }
+}
