@@ -140,7 +140,8 @@ public final class PostgresLeaseProvider: Sendable {
         let holder = self.holder
         try await session.transaction("unregistering this host") { connection in
             _ = try await connection.query(
-                "DELETE FROM hosts WHERE host = \(holder) AND instance = \(instance)", logger: PostgresSession.queryLogger)
+                "DELETE FROM hosts WHERE host = \(holder) AND instance = \(instance)",
+                logger: PostgresSession.queryLogger)
         }
     }
 }

@@ -168,8 +168,10 @@ public struct FaultingSpool: SpoolStore {
         throw SpoolError.write("spool/\(secret.job).json", .diskFull(path: "spool/\(secret.job).json", step: .create))
     }
 
-    public func all() throws -> SpoolContents { try inner.all() }
+    public func all() async throws -> SpoolContents { try await inner.all() }
 
     public func remove(job: String) async { await inner.remove(job: job) }
-    public func remove(job: String, fingerprint: String) async { await inner.remove(job: job, fingerprint: fingerprint) }
+    public func remove(job: String, fingerprint: String) async {
+        await inner.remove(job: job, fingerprint: fingerprint)
+    }
 }

@@ -64,10 +64,11 @@ extension EndToEnd {
             let plan = try RekeyProcess.run(["plan", "--db", url] + common)
             #expect(plan.status == 0, "\(plan.stderr)")
 
-            // Rotating is refused: against PostgreSQL (no leases yet), and on the migrated SQLite state.
-            let fleetRun = try RekeyProcess.run(["run", "--db", url] + common)
+            // A fleet run refuses jobs with file sinks and no `host:`; the migrated SQLite state
+            // refuses to rotate at all.
+            let fleetRun = try RekeyProcess.run(["run", "--db", url, "--host", "h1"] + common)
             #expect(fleetRun.status == 1)
-            #expect(fleetRun.stderr.contains("fleet runs need leases"))
+            #expect((fleetRun.stdout + fleetRun.stderr).contains("must name the host that writes it"))
             let localRun = try RekeyProcess.run(["run"] + common)
             #expect(localRun.status == 1)
             #expect(localRun.stderr.contains("migrated to postgres://"))

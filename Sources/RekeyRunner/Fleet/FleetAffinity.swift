@@ -26,10 +26,11 @@ public enum FleetAffinity {
             if let pinned = job.host {
                 if pinned == host { mine.append(job) } else { elsewhere.insert(job.name) }
             } else if let local = job.sinks.first(where: { !$0.kind.isRemote }) {
-                refused.append((
-                    job,
-                    "in fleet mode a job with a \(local.kind.rawValue) sink ('\(local.id)') must name the host that writes it: add host: <identity> to the job (the value of --host / REKEY_HOST on that machine); jobs whose sinks are all remote run on any host"
-                ))
+                refused.append(
+                    (
+                        job,
+                        "in fleet mode a job with a \(local.kind.rawValue) sink ('\(local.id)') must name the host that writes it: add host: <identity> to the job (the value of --host / REKEY_HOST on that machine); jobs whose sinks are all remote run on any host"
+                    ))
             } else {
                 mine.append(job)
             }

@@ -26,7 +26,9 @@ public struct FleetLeases: LeaseProvider {
     /// the log: the job is skipped this run, not rotated without a lease).
     public func tryClaim(_ job: Job) async -> (any Lease)? {
         do {
-            guard let claim = try await provider.claim([job.name], limit: 1, duration: seconds).first else { return nil }
+            guard let claim = try await provider.claim([job.name], limit: 1, duration: seconds).first else {
+                return nil
+            }
             return FleetLease(claim: claim, provider: provider, seconds: seconds)
         } catch {
             log("cannot claim job '\(job.name)' in the fleet's database (\(error)); skipped this run")

@@ -1,6 +1,7 @@
-// Why a rotating command (`run`, `recover`, `adopt`, `baseline`) will not start against this
-// state: a PostgreSQL log needs leases this version does not have, or the state directory's
-// SQLite log was migrated to a fleet's database and must not grow a second history.
+// Why one host's wiring (`RunEnvironment.production`) will not rotate against this state: a
+// PostgreSQL log is a fleet's and needs its leases (`RunEnvironment.open` wires those), or the
+// state directory's SQLite log was migrated to a fleet's database and must not grow a second
+// history.
 
 import Foundation
 
@@ -11,9 +12,9 @@ public enum FleetRunRefusal: Error, LocalizedError, CustomStringConvertible, Equ
     public var description: String {
         switch self {
         case .needsLeases(let url):
-            "refusing to rotate against the PostgreSQL log \(url): fleet runs need leases, which this version does not have yet; run against SQLite (drop --db / REKEY_DB / db:), or use the PostgreSQL log for `audit` and `plan` only"
+            "refusing to rotate against the PostgreSQL log \(url) without fleet leases: this command works on one host's SQLite log only (`rekey run`, `recover`, `adopt` and `baseline` take the fleet's leases)"
         case .migrated(let directory, let url):
-            "refusing to rotate with the state directory \(directory): its audit log was migrated to \(url) (see \(directory)/\(MigratedMarker.fileName)). Rotating here would start a second history beside the fleet's. Run rekey against the fleet's database once fleet runs are supported, or, to go back to this host's SQLite log, remove \(MigratedMarker.fileName) knowing the events recorded in PostgreSQL since are not in it"
+            "refusing to rotate with the state directory \(directory): its audit log was migrated to \(url) (see \(directory)/\(MigratedMarker.fileName)). Rotating here would start a second history beside the fleet's. Run rekey against the fleet's database (--db / REKEY_DB / db:), or, to go back to this host's SQLite log, remove \(MigratedMarker.fileName) knowing the events recorded in PostgreSQL since are not in it"
         }
     }
 

@@ -42,8 +42,9 @@ public struct Adoption: Sendable {
         guard let lease = await environment.leases.tryClaim(job) else { throw .locked(job.name) }
         let result: Result<JobOutcome, AdoptionError>
         do throws(AdoptionError) {
-            result = .success(try await Adoption(environment: environment.holding(lease), run: run).adoptClaimed(
-                secret, job: job, verify: verify))
+            result = .success(
+                try await Adoption(environment: environment.holding(lease), run: run).adoptClaimed(
+                    secret, job: job, verify: verify))
         } catch {
             result = .failure(error)
         }

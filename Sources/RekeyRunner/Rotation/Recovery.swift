@@ -77,13 +77,17 @@ public struct Recovery: Sendable {
                 )
                 continue
             }
-            if let outcome = await claimed(job, { holder, history in await holder.recover(entry, job: job, history: history) }) {
+            if let outcome = await claimed(
+                job, { holder, history in await holder.recover(entry, job: job, history: history) })
+            {
                 outcomes.append(outcome)
             }
         }
         let histories = (try? await environment.audit.historiesFromChain()) ?? [:]
         for job in jobs where !spooledJobs.contains(job.name) && histories[job.name]?.openIntent == true {
-            if let outcome = await claimed(job, { holder, history in await holder.recoverClaimed(job, history: history) }) {
+            if let outcome = await claimed(
+                job, { holder, history in await holder.recoverClaimed(job, history: history) })
+            {
                 outcomes.append(outcome)
             }
         }

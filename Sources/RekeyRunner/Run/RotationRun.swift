@@ -91,7 +91,7 @@ public struct RotationRun: Sendable {
         var queue = due[...]
         var outcomes: [JobOutcome] = []
         var started = 0
-        await withTaskGroup(of: JobOutcome.self) { group in
+        await withTaskGroup(of: JobOutcome?.self) { group in
             var inFlight = 0
             func startNext() -> Bool {
                 guard let (job, decision, history) = queue.first else { return false }
@@ -104,10 +104,12 @@ public struct RotationRun: Sendable {
                 return true
             }
             while inFlight < max(1, options.concurrency), startNext() {}
-            while let outcome = await group.next() {
-                progress(outcome)
-                outcomes.append(outcome)
+            while let finished = await group.next() {
                 inFlight -= 1
+                if let outcome = finished {
+                    progress(outcome)
+                    outcomes.append(outcome)
+                }
                 while inFlight < max(1, options.concurrency), startNext() {}
             }
         }
@@ -116,12 +118,16 @@ public struct RotationRun: Sendable {
         return outcomes
     }
 
-    private func runOne(_ job: Job, _ decision: ScheduleDecision, _ history: JobHistory) async -> JobOutcome {
+    /// Nil when the job is another fleet host's this run (it holds the job, or rotated it
+    /// since this run read its history): normal in a fleet, so not an outcome to report.
+    private func runOne(_ job: Job, _ decision: ScheduleDecision, _ history: JobHistory) async -> JobOutcome? {
         guard let lease = await environment.leases.tryClaim(job) else {
+            if run.host != nil { return nil }
             return JobOutcome(job, .locked, message: "another rekey process is rotating this credential; skipped")
         }
-        let outcome = await rotateClaimed(job, decision, history, lease: lease)
+        let claimed = await rotateClaimed(job, decision, history, lease: lease)
         await lease.release()
+        guard let outcome = claimed else { return nil }
         if [.failed, .needsRecovery, .unsettled, .hookFailed, .revokeFailed].contains(outcome.kind), !options.dryRun {
             await notifyFailure(job, outcome)
         }
@@ -132,7 +138,7 @@ public struct RotationRun: Sendable {
     /// (or left it to recover) after this run read every history.
     private func rotateClaimed(
         _ job: Job, _ decision: ScheduleDecision, _ history: JobHistory, lease: any Lease
-    ) async -> JobOutcome {
+    ) async -> JobOutcome? {
         let environment = environment.holding(lease)
         guard lease.fencingToken != nil, !options.dryRun else {
             return await rotateLocked(job, decision, history, environment)
@@ -150,9 +156,7 @@ public struct RotationRun: Sendable {
             ignoreBackoff: options.filter.names.contains(job.name))
         // A forced run rotates a job once however many hosts it runs on.
         let forced = options.force && current.lastSuccess == history.lastSuccess
-        guard fresh.isDue || forced else {
-            return JobOutcome(job, .notStarted, message: "another host rotated it during this run")
-        }
+        guard fresh.isDue || forced else { return nil }
         return await rotateLocked(job, fresh.isDue ? fresh : decision, current, environment)
     }
 

@@ -119,7 +119,7 @@ import Testing
         #expect(MigratedMarker.read(stateDirectory: f.state.path) == nil)
     }
 
-    @Test func aRunAgainstPostgreSQLIsRefusedUntilLeasesExist() throws {
+    @Test func oneHostsWiringRefusesAPostgreSQLLog() throws {
         let state = try TemporaryDirectory()
         defer { state.remove() }
         let paths = ResolvedPaths(
@@ -128,7 +128,7 @@ import Testing
             _ = try RunEnvironment.production(paths: paths, log: { _ in })
             Issue.record("a run against PostgreSQL started")
         } catch {
-            #expect(error.description.contains("fleet runs need leases"))
+            #expect(error.description.contains("without fleet leases"))
             #expect(error.exitStatus == .jobFailed)
         }
         #expect(!FileManager.default.fileExists(atPath: state.file("audit.key")))
