@@ -5,6 +5,12 @@
 #   reads /etc/rekey/env when there is one, and starts without it;
 # - rekey.service and rekey.timer pass `systemd-analyze verify`;
 # - the CronJob parses as YAML and its args are a command line rekey accepts;
+# - the fleet CronJob (cronjob-fleet.yaml) has what many pods sharing one database need:
+#   timeZone Etc/UTC, concurrencyPolicy Forbid, startingDeadlineSeconds, activeDeadlineSeconds
+#   above --grace, terminationGracePeriodSeconds at least --grace + 30 s, REKEY_HOST from the
+#   pod's name, PGPASSWORD from a Secret, the fleet key in a 0400 Secret volume, the state
+#   directory on a memory-backed emptyDir; `rekey validate` accepts its rekey.yaml and rekey
+#   accepts its args;
 # - cron/ matches jobs/*.yaml: every sink directory is in the unit's ReadWritePaths, every
 #   {env: VAR} is in cron/rekey.env.example and the CronJob's env, every {file: PATH} input
 #   is visible to the unit (not under /home, /root or /tmp) and mounted in the CronJob.
@@ -54,6 +60,112 @@ status=0
 "$rekey" $args </dev/null >/dev/null 2>&1 || status=$?
 [ "$status" -eq 66 ] || { echo "CronJob args exited $status, expected 66 (no jobs)" >&2; exit 1; }
 echo "kubernetes: cronjob.yaml parses and its args are a rekey command line"
+
+# The fleet CronJob: the fields a fleet of pods depends on, then its rekey.yaml and its args
+# against the binary. The Python part prints the args with --config, --jobs and --state-dir
+# pointed into $work, and writes the ConfigMap's rekey.yaml there.
+mkdir -p "$work/fleet"
+fleet_args=$(python3 - "$cron_dir/cronjob-fleet.yaml" "$work/fleet/rekey.yaml" "$work/jobs" "$work/fleet/state" <<'EOF'
+"""cronjob-fleet.yaml: what README "Running a fleet" says a fleet's CronJob must have."""
+import os, re, sys, yaml
+
+path, config_copy, jobs_copy, state_copy = sys.argv[1:5]
+name = os.path.basename(path)
+documents = [d for d in yaml.safe_load_all(open(path)) if d]
+cronjobs = [d for d in documents if d.get("kind") == "CronJob"]
+configs = [d for d in documents if d.get("kind") == "ConfigMap" and "rekey.yaml" in (d.get("data") or {})]
+if len(cronjobs) != 1 or len(configs) != 1:
+    sys.exit(f"{name}: expected one CronJob and one ConfigMap holding rekey.yaml")
+spec = cronjobs[0]["spec"]
+job = spec["jobTemplate"]["spec"]
+pod = job["template"]["spec"]
+container = pod["containers"][0]
+args = [str(a) for a in container["args"]]
+env = {entry["name"]: entry for entry in container.get("env", [])}
+mounts = [(m["mountPath"], m["name"]) for m in container.get("volumeMounts", [])]
+volumes = {v["name"]: v for v in pod.get("volumes", [])}
+problems = []
+
+
+def option(flag):
+    return args[args.index(flag) + 1] if flag in args[:-1] else None
+
+
+def seconds(duration):
+    """A rekey duration as the args write it (90s, 2m, 1h, 1m30s)."""
+    parts = re.findall(r"(\d+)([smh])", duration)
+    if not parts or "".join(n + u for n, u in parts) != duration:
+        sys.exit(f"{name}: cannot read --grace {duration}")
+    return sum(int(n) * {"s": 1, "m": 60, "h": 3600}[u] for n, u in parts)
+
+
+def volume_of(file):
+    """The volume mounted deepest above `file`, or None."""
+    above = [(mount, volume) for mount, volume in mounts
+             if file and (file == mount or file.startswith(mount.rstrip("/") + "/"))]
+    return volumes.get(max(above, key=lambda m: len(m[0]))[1]) if above else None
+
+
+def value_from(variable):
+    return (env.get(variable) or {}).get("valueFrom") or {}
+
+
+if spec.get("timeZone") != "Etc/UTC":
+    problems.append(f"{name}: timeZone is not Etc/UTC (rekey's windows are UTC; Kubernetes would use the controller's zone)")
+if spec.get("concurrencyPolicy") != "Forbid":
+    problems.append(f"{name}: concurrencyPolicy is not Forbid (the pods of two ticks would overlap)")
+if not isinstance(spec.get("startingDeadlineSeconds"), int):
+    problems.append(f"{name}: no startingDeadlineSeconds (after 100 missed ticks Kubernetes would stop starting it)")
+grace = seconds(option("--grace")) if option("--grace") else 60  # rekey's default
+active = job.get("activeDeadlineSeconds")
+if not isinstance(active, int):
+    problems.append(f"{name}: no activeDeadlineSeconds (a hung run would hold off every later tick)")
+elif active <= grace:
+    problems.append(f"{name}: activeDeadlineSeconds {active} is not above --grace ({grace}s)")
+termination = pod.get("terminationGracePeriodSeconds")
+if not isinstance(termination, int):
+    problems.append(f"{name}: no terminationGracePeriodSeconds (Kubernetes' 30 s default is below --grace {grace}s + 30 s)")
+elif termination < grace + 30:
+    problems.append(f"{name}: terminationGracePeriodSeconds {termination} is below --grace ({grace}s) + 30 s")
+if (value_from("REKEY_HOST").get("fieldRef") or {}).get("fieldPath") != "metadata.name":
+    problems.append(f"{name}: REKEY_HOST is not the pod's name (valueFrom.fieldRef.fieldPath: metadata.name)")
+password = value_from("PGPASSWORD").get("secretKeyRef") or {}
+if not (password.get("name") and password.get("key")):
+    problems.append(f"{name}: PGPASSWORD does not come from a Secret (valueFrom.secretKeyRef)")
+
+config_map = configs[0]
+config = yaml.safe_load(config_map["data"]["rekey.yaml"]) or {}
+config_source = ((volume_of(option("--config")) or {}).get("configMap") or {}).get("name")
+if config_source != config_map["metadata"]["name"] or not str(option("--config")).endswith("/rekey.yaml"):
+    problems.append(f"{name}: --config is not the rekey.yaml of the ConfigMap {config_map['metadata']['name']}")
+if not option("--jobs"):
+    problems.append(f"{name}: no --jobs: pass the jobs directory explicitly, as cronjob.yaml does")
+if not str(config.get("db", "")).startswith(("postgres://", "postgresql://")):
+    problems.append(f"{name}: rekey.yaml's db is not a postgres:// URL")
+key_file = ((config.get("fleet") or {}).get("key") or {}).get("file")
+if ((volume_of(key_file) or {}).get("secret") or {}).get("defaultMode") != 0o400:
+    problems.append(f"{name}: the fleet key ({key_file}) is not in a Secret volume with defaultMode: 0400")
+if ((volume_of(option("--state-dir")) or {}).get("emptyDir") or {}).get("medium") != "Memory":
+    problems.append(f"{name}: --state-dir is not on an emptyDir with medium: Memory "
+                    "(a disk-backed emptyDir is 0777 without the sticky bit, which rekey refuses)")
+
+for problem in problems:
+    print(problem, file=sys.stderr)
+if problems:
+    sys.exit(1)
+open(config_copy, "w").write(config_map["data"]["rekey.yaml"])
+for flag, copy in (("--config", config_copy), ("--jobs", jobs_copy), ("--state-dir", state_copy)):
+    args[args.index(flag) + 1] = copy
+print(" ".join(args))
+EOF
+)
+status=0
+"$rekey" validate --config "$work/fleet/rekey.yaml" "$work/jobs" </dev/null >/dev/null 2>"$work/fleet/err" || status=$?
+[ "$status" -eq 66 ] || { cat "$work/fleet/err" >&2; echo "cronjob-fleet.yaml: rekey validate refuses its rekey.yaml (exit $status)" >&2; exit 1; }
+status=0
+"$rekey" $fleet_args </dev/null >/dev/null 2>&1 || status=$?
+[ "$status" -eq 66 ] || { echo "cronjob-fleet.yaml: its args exited $status, expected 66 (no jobs)" >&2; exit 1; }
+echo "kubernetes: cronjob-fleet.yaml has what a fleet needs, its rekey.yaml validates, and its args are a rekey command line"
 
 python3 - "$jobs_dir" "$cron_dir" <<'EOF'
 """cron/ must let every example job run: sinks writable, {env:} and {file:} inputs provided."""

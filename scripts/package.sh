@@ -63,7 +63,7 @@ cp "$manual"/*.1 dist/share/man/man1/
 sed -i 's/^$/.Pp/' dist/share/man/man1/*.1
 
 cp cron/rekey.service cron/rekey.timer dist/systemd/
-cp cron/README.md cron/crontab cron/cronjob.yaml cron/rekey.env.example dist/share/doc/rekey/cron/
+cp cron/README.md cron/crontab cron/cronjob.yaml cron/cronjob-fleet.yaml cron/rekey.env.example dist/share/doc/rekey/cron/
 cp jobs/*.yaml dist/share/doc/rekey/jobs/
 cp README.md dist/share/doc/rekey/
 install -m 0755 scripts/install.sh dist/install.sh
