@@ -35,7 +35,7 @@ extension AuditReport {
 extension AuditReportRow {
     private enum JSONKey: String, CodingKey {
         case job, tenant, env, provider, state, lastSuccess, lastAttempt, ageSeconds, nextDue, expiry
-        case failuresInPeriod, consecutiveFailures, lastError, inJobFiles
+        case failuresInPeriod, consecutiveFailures, lastError, inJobFiles, lastHost
     }
 
     /// Every key, `null` for an absent value.
@@ -55,5 +55,6 @@ extension AuditReportRow {
         try container.encode(consecutiveFailures, forKey: .consecutiveFailures)
         try container.encode(lastError, forKey: .lastError)
         try container.encode(inJobFiles, forKey: .inJobFiles)
+        try container.encode(lastHost, forKey: .lastHost)
     }
 }

@@ -30,6 +30,8 @@ public struct AuditReportRow: Sendable, Hashable, Codable {
     public var inJobFiles: Bool
     /// The current credential's expiry, when the log recorded one.
     public var expiry: Date? = nil
+    /// Fleet mode: the host that did the last rotation.
+    public var lastHost: String? = nil
 }
 
 public struct AuditReportFilter: Sendable {
@@ -55,6 +57,8 @@ public struct AuditReport: Sendable {
     public var generatedAt: Date
     public var filter: AuditReportFilter
     public var rows: [AuditReportRow]
+    /// The audit chain's length when the report was built (`rekey_audit_head_count`).
+    public var headCount: Int64? = nil
 
     /// Builds the report from the job files and the log.
     public static func build(
@@ -81,7 +85,7 @@ public struct AuditReport: Sendable {
                     lastAttempt: history.lastAttempt,
                     ageSeconds: history.currentSince.map { Int(now.timeIntervalSince($0)) }, nextDue: decision.nextDue,
                     failuresInPeriod: failures[job.name] ?? 0, consecutiveFailures: history.consecutiveFailures,
-                    lastError: history.lastError, inJobFiles: true, expiry: history.expiry))
+                    lastError: history.lastError, inJobFiles: true, expiry: history.expiry, lastHost: history.lastHost))
         }
         for (name, history) in histories where !known.contains(name) {
             let (tenant, env, provider) = (history.tenant ?? "", history.env ?? "", history.provider ?? "")
@@ -93,14 +97,16 @@ public struct AuditReport: Sendable {
                     ageSeconds: history.currentSince.map { Int(now.timeIntervalSince($0)) },
                     nextDue: nil, failuresInPeriod: failures[name] ?? 0,
                     consecutiveFailures: history.consecutiveFailures,
-                    lastError: history.lastError, inJobFiles: false, expiry: history.expiry))
+                    lastError: history.lastError, inJobFiles: false, expiry: history.expiry,
+                    lastHost: history.lastHost))
         }
         rows = rows.filter { row in
             (filter.tenant.map { $0 == row.tenant } ?? true) && (filter.env.map { $0 == row.env } ?? true)
                 && (filter.jobs.isEmpty || filter.jobs.contains(row.job))
                 && (filter.states.isEmpty || filter.states.contains(row.state))
         }.sorted { ($0.tenant, $0.env, $0.job) < ($1.tenant, $1.env, $1.job) }
-        return AuditReport(generatedAt: now, filter: filter, rows: rows)
+        return AuditReport(
+            generatedAt: now, filter: filter, rows: rows, headCount: try await PrometheusExposition.headCount(store))
     }
 
     /// Whether any row is in one of `states` (for `--fail-on`).
@@ -113,18 +119,22 @@ public struct AuditReport: Sendable {
         "last_error",
     ]
 
+    /// The columns, with `last_host` when the log is a fleet's (some row names a host).
+    var columns: [String] { rows.contains { $0.lastHost != nil } ? Self.columns + ["last_host"] : Self.columns }
+
     func cells(_ row: AuditReportRow) -> [String] {
-        [
+        let hosts = rows.contains { $0.lastHost != nil }
+        return [
             row.job, row.tenant, row.env, row.provider, row.state.rawValue + (row.inJobFiles ? "" : " (no job file)"),
             row.lastSuccess.map(Timestamps.iso8601) ?? "never",
             row.ageSeconds.map { RekeyDuration(seconds: Int64($0)).approximate } ?? "-",
             row.nextDue.map(Timestamps.iso8601) ?? "-", row.expiry.map(Timestamps.iso8601) ?? "-",
             String(row.failuresInPeriod), row.lastError ?? "",
-        ]
+        ] + (hosts ? [row.lastHost ?? "-"] : [])
     }
 
     public func render(_ format: AuditReportFormat) throws -> String {
-        let tabulation = Tabulation(columns: Self.columns, rows: rows.map(cells))
+        let tabulation = Tabulation(columns: columns, rows: rows.map(cells))
         switch format {
         case .table:
             let counts = Dictionary(grouping: rows, by: \.state).map { "\($0.value.count) \($0.key.rawValue)" }.sorted()
@@ -135,7 +145,7 @@ public struct AuditReport: Sendable {
         case .markdown:
             return tabulation.markdown
         case .prometheus:
-            return PrometheusExposition.render(rows: rows, run: nil, now: generatedAt)
+            return PrometheusExposition.render(rows: rows, run: nil, now: generatedAt, headCount: headCount)
         case .json:
             return try json()
         }

@@ -28,7 +28,8 @@ public enum PrometheusExposition {
 
     /// Job gauges from report rows, plus the run's figures when given. A family with no
     /// sample is left out whole (no HELP or TYPE line without a sample).
-    public static func render(rows: [AuditReportRow], run: RunEnd?, now: Date) -> String {
+    /// `headCount`: the audit chain's length, as `headCount(_:)` read it.
+    public static func render(rows: [AuditReportRow], run: RunEnd?, now: Date, headCount: Int64? = nil) -> String {
         var out: [String] = []
         func family(_ name: String, _ help: String, _ samples: [(String, Double)]) {
             guard !samples.isEmpty else { return }
@@ -58,6 +59,12 @@ public enum PrometheusExposition {
             rows.flatMap { row in
                 JobState.allCases.map { (labels(row, extra: [("state", $0.rawValue)]), $0 == row.state ? 1.0 : 0.0) }
             })
+        if let headCount {
+            family(
+                "rekey_audit_head_count",
+                "Events in the audit chain (its head's position). It only grows: alert when it goes down (the log was truncated or restored from an older backup), the witness beside each host's own kept head.",
+                [("", Double(headCount))])
+        }
         if let run {
             family(
                 "rekey_run_exit_code",
@@ -78,6 +85,11 @@ public enum PrometheusExposition {
                 kinds.map { ("{outcome=\"\($0.rawValue)\"}", Double(run.summary?.count($0) ?? 0)) })
         }
         return out.isEmpty ? "" : out.joined(separator: "\n") + "\n"
+    }
+
+    /// The audit chain's length: its newest event's position (0 for an empty log).
+    public static func headCount(_ store: any AuditLogReader) async throws -> Int64 {
+        try await store.events(AuditEventFilter(limit: 1)).last?.sequence ?? 0
     }
 
     /// Writes the metrics file atomically (temp file, fsync, rename), 0644 so the collector can read it.

@@ -57,17 +57,23 @@ public final class RunMetricsFile: Sendable {
     public func render(exitCode: Int32, now: Date) async -> (text: String, problem: String?) {
         let (jobs, databasePath, summary) = state.withLock { ($0.jobs, $0.databasePath, $0.summary) }
         var rows: [AuditReportRow] = []
+        var headCount: Int64?
         var problem: String?
         if let jobs, let databasePath {
             do {
-                let store = try SQLiteAuditReader.openIfPresent(path: databasePath)
-                rows = try await AuditReport.build(jobs: jobs, store: store, filter: AuditReportFilter(), now: now).rows
+                (rows, headCount) = try await AuditStore.withReader(database: databasePath) { store in
+                    (
+                        try await AuditReport.build(jobs: jobs, store: store, filter: AuditReportFilter(), now: now)
+                            .rows,
+                        try await PrometheusExposition.headCount(store)
+                    )
+                }
             } catch {
                 problem = "per-job metrics left out: cannot read the audit log \(databasePath) (\(error))"
             }
         }
         let end = RunEnd(exitCode: exitCode, summary: summary)
-        return (PrometheusExposition.render(rows: rows, run: end, now: now), problem)
+        return (PrometheusExposition.render(rows: rows, run: end, now: now, headCount: headCount), problem)
     }
 
     /// Replaces the file (atomically, 0644 when new) for a run that ends now with

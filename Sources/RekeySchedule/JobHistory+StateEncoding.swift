@@ -7,7 +7,7 @@ import Foundation
 
 extension JobHistory {
     /// The format byte that leads every stored state.
-    static let stateEncodingFormat: UInt8 = 2
+    static let stateEncodingFormat: UInt8 = 3
 
     /// The stored form: the format byte, then every field in declaration order.
     func stateEncoding() -> [UInt8] {
@@ -23,7 +23,7 @@ extension JobHistory {
             (configurationProblem ? 1 : 0) | (openIntent ? 2 : 0) | (needsRecovery ? 4 : 0) | (hookFailed ? 8 : 0))
         for text in [
             lastError, doneFingerprint, provenProbe, tenant, env, provider, currentCredentialID, pendingRevokeID,
-            pendingRevokeFingerprint,
+            pendingRevokeFingerprint, lastHost,
         ] {
             StateFields.put(text, into: &out)
         }
@@ -62,6 +62,7 @@ extension JobHistory {
         currentCredentialID = try fields.text()
         pendingRevokeID = try fields.text()
         pendingRevokeFingerprint = try fields.text()
+        lastHost = try fields.text()
         guard fields.isAtEnd else { throw .unreadable }
     }
 }

@@ -62,6 +62,10 @@ public struct JobHistory: Sendable, Hashable, Codable {
     /// Revokes of the pending id that failed in a row; they set its backoff.
     public var revokeFailures: Int = 0
 
+    /// Fleet mode: the host identity that recorded the last `done` (nil on one host, whose
+    /// job rows name no host).
+    public var lastHost: String?
+
     /// The job's identity as last recorded (for jobs that are in the log but no job file).
     public var tenant: String?
     public var env: String?
@@ -119,6 +123,7 @@ public struct JobHistory: Sendable, Hashable, Codable {
             lastSuccess = event.time
             firstEvent = event.time
             if let fp = event.newFingerprint { doneFingerprint = fp }
+            lastHost = event.host
             // On the `done` row itself: the history subset folds the last `done` but not
             // always the `issued` row it completed.
             currentCredentialID = event.credentialID

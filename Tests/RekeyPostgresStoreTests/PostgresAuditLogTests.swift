@@ -32,7 +32,7 @@ import Testing
         #expect(try await log.events(AuditEventFilter()) == [first] + rest)
         #expect(try await f.verify() == .ok(count: 3))
         #expect(try f.sql("SELECT seq, hash = '\(rest[1].hash ?? "")' FROM chain_head") == "3\tt")
-        #expect(try f.sql("SELECT version FROM schema_version") == "2")
+        #expect(try f.sql("SELECT version FROM schema_version") == "3")
     }
 
     @Test func updateDeleteAndTruncateAreRefused() async throws {
@@ -154,7 +154,7 @@ import Testing
             try await group.waitForAll()
         }
         try await fill(f, 2)
-        #expect(try f.sql("SELECT version FROM schema_version") == "2")
+        #expect(try f.sql("SELECT version FROM schema_version") == "3")
         #expect(try await f.verify() == .ok(count: 2))
     }
 
@@ -162,11 +162,13 @@ import Testing
         guard let f = try await PostgresFixture.make() else { return }
         defer { f.remove() }
         try await fill(f, 3)
-        // Back to version 1, as a database written before leases existed.
-        try f.sql("DROP TABLE leases; DROP SEQUENCE lease_fencing_tokens; UPDATE schema_version SET version = 1")
+        // Back to version 1, as a database written before leases and the shared spool existed.
+        try f.sql(
+            "DROP TABLE leases, spool, hosts; DROP SEQUENCE lease_fencing_tokens; UPDATE schema_version SET version = 1"
+        )
         try await fill(f, 1)
-        #expect(try f.sql("SELECT version FROM schema_version") == "2")
-        #expect(try f.sql("SELECT to_regclass('leases') IS NOT NULL") == "t")
+        #expect(try f.sql("SELECT version FROM schema_version") == "3")
+        #expect(try f.sql("SELECT to_regclass('leases') IS NOT NULL AND to_regclass('spool') IS NOT NULL") == "t")
         #expect(try await f.verify() == .ok(count: 4))
         try f.sql("UPDATE schema_version SET version = 99")
         for open in [{ try await f.open() }, { try await PostgresAuditLog.openReader(url: f.url, password: nil) }] {

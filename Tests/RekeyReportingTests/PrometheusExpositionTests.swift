@@ -80,6 +80,9 @@ import Testing
         #expect(text.contains("# TYPE rekey_run_exit_code gauge\nrekey_run_exit_code 66\n"))
         #expect(text.contains("rekey_run_timestamp_seconds 1800000000\n"))
         #expect(PrometheusExposition.render(rows: [], run: nil, now: Self.now) == "")
+        let head = PrometheusExposition.render(rows: [], run: nil, now: Self.now, headCount: 1234)
+        #expect(Self.validate(head) == [])
+        #expect(head.hasSuffix("# TYPE rekey_audit_head_count gauge\nrekey_audit_head_count 1234\n"))
     }
 
     @Test func theValidatorRejectsBrokenLines() {

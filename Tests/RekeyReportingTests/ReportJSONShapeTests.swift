@@ -8,7 +8,7 @@ import Testing
 @Suite struct ReportJSONShapeTests {
     static let jobKeys = [
         "job", "tenant", "env", "provider", "state", "last_success", "last_attempt", "age_seconds", "next_due",
-        "expiry", "failures_in_period", "consecutive_failures", "last_error", "in_job_files",
+        "expiry", "failures_in_period", "consecutive_failures", "last_error", "in_job_files", "last_host",
     ]
 
     @Test func everyJobHasEveryKeyWithNullForAbsentValues() async throws {

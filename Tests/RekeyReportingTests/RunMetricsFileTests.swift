@@ -43,6 +43,8 @@ import Testing
                 #"rekey_job_state{rotation_job="a",tenant="acme",env="prod",provider="questionpro.api-key",state="due"} 1"#
             ))
         #expect(text.contains(#"rekey_job_last_success_timestamp_seconds{rotation_job="a""#))
+        // An empty log's chain has no events: the witness of truncation starts at 0.
+        #expect(text.contains("# TYPE rekey_audit_head_count gauge\nrekey_audit_head_count 0\n"))
     }
 
     @Test func anUnreadableAuditLogLeavesOutTheJobsAndStillWritesTheRun() async throws {

@@ -174,6 +174,14 @@ extension EndToEnd {
             #expect(again.status == 0, "\(again.stderr)")
             #expect(try fleet.sandbox.requests().filter { $0.endpoint == "regenerate" }.count == Self.jobCount)
 
+            // The report names the host of each job's last rotation.
+            let report = try RekeyProcess.run(
+                ["audit", "report", "--format", "json", "--db", direct, "--jobs", fleet.dir.file("jobs")],
+                environment: fleet.environment)
+            #expect(report.status == 0, "\(report.stderr)")
+            #expect(report.stdout.contains("\"last_host\""))
+            for host in hosts { #expect(report.stdout.contains("\"\(host)\""), "\(host)") }
+
             let verify = try RekeyProcess.run(
                 fleet.arguments(["audit", "verify"], db: direct, host: hosts[0]).filter {
                     $0 != "--host" && $0 != hosts[0]

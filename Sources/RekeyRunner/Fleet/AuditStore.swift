@@ -40,7 +40,16 @@ public enum AuditStore {
     public static func withReader<T: Sendable>(
         _ workspace: Workspace, _ body: (any AuditLogReader) async throws -> T
     ) async throws -> T {
-        switch try location(workspace.paths) {
+        try await withReader(database: workspace.paths.database, body)
+    }
+
+    /// `withReader` for a database path or URL as `ResolvedPaths.database` holds it.
+    public static func withReader<T: Sendable>(
+        database: String, _ body: (any AuditLogReader) async throws -> T
+    ) async throws -> T {
+        let location: Location =
+            isDatabaseURL(database) ? .postgres(try PostgresURL(parsing: database)) : .sqlite(path: database)
+        switch location {
         case .sqlite(let path):
             return try await body(try SQLiteAuditReader.openIfPresent(path: path))
         case .postgres(let url):
