@@ -172,7 +172,8 @@ let package = Package(
             dependencies: ["RekeyRunner", "RekeyReporting", "RekeyTestSupport", "RekeySandbox", "RekeyPostgresStore"]),
         .testTarget(name: "RekeyReportingTests", dependencies: ["RekeyReporting", "RekeyTestSupport"]),
         .testTarget(name: "RekeySandboxTests", dependencies: ["RekeySandbox", "RekeyTestSupport"]),
-        .testTarget(name: "rekeyTests", dependencies: ["RekeyTestSupport"]),
+        // The fleet kill loop reads the PostgreSQL log in-process while a host is frozen.
+        .testTarget(name: "rekeyTests", dependencies: ["RekeyTestSupport", "RekeyPostgresStore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -157,44 +157,15 @@ struct CrashLoop {
         }
     }
 
-    /// Freezes the process, reads what it has committed since `base` and, when the target step
-    /// is still ahead of some job, lets it run a random slice of a millisecond or so and looks
-    /// again; then `deliver`s the interruption while it is frozen, and lets it go on.
+    /// Steps the process into the target (`KillAim.approach`), reading what it has committed
+    /// since `base`, and `deliver`s the interruption while it is frozen.
     func interrupt(
         _ process: Process, aimingAt target: AuditStep?, after base: Int64, since: Date, deliver: () -> Void
     ) async throws -> [String: AuditStep] {
-        let pid = process.processIdentifier
-        let jobs = (0..<fleet.jobCount).map { "job-\($0)" }
-        var slice = 0
-        while true {
-            let frozen = ProcessPause.stop(pid)
-            // Frozen while it held the database locked (opening or closing it), the process
-            // would keep the read waiting: after a moment it goes on, and the loop looks again.
-            let watchdog = ProcessPause.Watchdog(pid: pid, after: .milliseconds(250), armed: frozen)
-            let steps: [String: AuditStep]
-            do {
-                steps = try await fleet.lastSteps(after: base, since: since.addingTimeInterval(-2))
-            } catch {
-                if watchdog.disarm() { ProcessPause.resume(pid) }
-                throw error
-            }
-            guard !frozen || watchdog.disarm() else {
-                slice += 1
-                continue
-            }
-            let ahead =
-                target.map { target in jobs.contains { KillAim.rank(steps[$0]) < KillAim.rank(target) } } ?? false
-            if frozen, let target, !steps.values.contains(target), ahead, slice < 400 {
-                ProcessPause.resume(pid)
-                usleep(UInt32(200 + random.nextUnit() * 1200))
-                slice += 1
-                continue
-            }
-            // A process that exited by itself (and may be reaped) is not signalled.
-            if frozen || isPipe { deliver() }
-            if frozen { ProcessPause.resume(pid) }
-            return steps
-        }
+        try await KillAim.approach(
+            process, target: target, jobs: (0..<fleet.jobCount).map { "job-\($0)" }, random: random,
+            evenAfterExit: isPipe,
+            read: { try await fleet.lastSteps(after: base, since: since.addingTimeInterval(-2)) }, deliver: deliver)
     }
 
     func expectEnding(_ process: Process, steps: [String: AuditStep], iteration: Int) {

@@ -2,13 +2,6 @@ import Foundation
 import RekeyTestSupport
 import Testing
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 extension EndToEnd {
     /// Fleet runs of the real binary: three `rekey run` processes with their own `--host` and
     /// state directory on one real PostgreSQL (directly, and through pgbouncer in transaction
@@ -19,107 +12,6 @@ extension EndToEnd {
     @Suite(.timeLimit(.minutes(5))) struct FleetRunTests {
         static let jobCount = 60
 
-        /// The fleet's files: jobs, rekey.yaml (the fleet key, a 2 s lease), a state dir per host.
-        struct Fleet {
-            let dir: TemporaryDirectory
-            let sandbox: SandboxProcess
-            let vault: LocalStoreServer
-            let prefix: String
-
-            init(vault: LocalStoreServer, sandboxLatency: String) throws {
-                self.vault = vault
-                dir = try TemporaryDirectory(prefix: "rekey-fleet-run")
-                sandbox = try SandboxProcess(
-                    arguments: ["--accounts", "\(FleetRunTests.jobCount)", "--latency", sandboxLatency])
-                prefix = "fleet-" + UUID().uuidString.prefix(8).lowercased()
-                var yaml = """
-                    defaults:
-                      tenant: acme
-                      provider: {kind: questionpro.api-key, base_url: \(sandbox.url.absoluteString)}
-                      policy:
-                        every: 30d
-                        retry: {attempts: 3, base: 20ms, max: 100ms, timeout: 800ms}
-                    jobs:
-
-                    """
-                for (index, account) in sandbox.accounts.enumerated() {
-                    try Self.vaultPut(vault, path: "\(prefix)/job-\(index)", key: account.key)
-                    yaml += """
-                          - name: job-\(index)
-                            env: env-\(index)
-                            provider: {organization_id: "\(account.organization)"}
-                            credentials: {api_key: {sink: vault}}
-                            sinks:
-                              - {id: vault, kind: vault-kv, address: "\(vault.url.absoluteString)", mount: secret, path: \(prefix)/job-\(index), field: api_key, token: {env: VAULT_TOKEN}}
-
-                        """
-                }
-                try dir.write("jobs/fleet.yaml", yaml)
-                let key = try dir.write("fleet.key", String(repeating: "k", count: 40))
-                chmod(key, 0o600)
-                try dir.write("rekey.yaml", "fleet:\n  key: {file: fleet.key}\n  lease: 2s\n")
-            }
-
-            var environment: [String: String] {
-                ProcessInfo.processInfo.environment.merging(["VAULT_TOKEN": LocalStoreServer.openBaoRootToken]) {
-                    $1
-                }
-            }
-
-            func arguments(_ command: [String], db: String, host: String) -> [String] {
-                command + [
-                    "--db", db, "--host", host, "--jobs", dir.file("jobs"), "--state-dir", dir.file("state-\(host)"),
-                ]
-            }
-
-            /// The value of job `index`'s vault field now.
-            func vaultKey(_ index: Int) throws -> String? {
-                let data = try Self.vaultRequest(vault, "GET", path: "\(prefix)/job-\(index)", body: nil)
-                let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
-                let inner = (object?["data"] as? [String: Any])?["data"] as? [String: Any]
-                return inner?["api_key"] as? String
-            }
-
-            static func vaultPut(_ vault: LocalStoreServer, path: String, key: String) throws {
-                let body = try JSONSerialization.data(withJSONObject: ["data": ["api_key": key]])
-                _ = try vaultRequest(vault, "POST", path: path, body: body)
-            }
-
-            static func vaultRequest(_ vault: LocalStoreServer, _ method: String, path: String, body: Data?) throws
-                -> Data
-            {
-                var request = URLRequest(url: vault.url.appendingPathComponent("v1/secret/data/" + path))
-                request.httpMethod = method
-                request.httpBody = body
-                request.setValue(LocalStoreServer.openBaoRootToken, forHTTPHeaderField: "X-Vault-Token")
-                let semaphore = DispatchSemaphore(value: 0)
-                nonisolated(unsafe) var result: Data?
-                URLSession.shared.dataTask(with: request) { data, _, _ in
-                    result = data
-                    semaphore.signal()
-                }.resume()
-                _ = semaphore.wait(timeout: .now() + 30)
-                guard let data = result else { throw CocoaError(.fileReadUnknown) }
-                return data
-            }
-
-            func stop() {
-                sandbox.stop()
-                dir.remove()
-            }
-        }
-
-        /// Runs the real binary off the cooperative pool (it blocks a thread until it exits).
-        static func runDetached(_ arguments: [String], environment: [String: String]) async throws
-            -> RekeyProcess.Result
-        {
-            try await withCheckedThrowingContinuation { continuation in
-                DispatchQueue.global().async {
-                    continuation.resume(with: Result { try RekeyProcess.run(arguments, environment: environment) })
-                }
-            }
-        }
-
         @Test(arguments: [false, true])
         func threeHostsRotateEveryDueJobExactlyOnce(throughPgBouncer: Bool) async throws {
             guard let cluster = await PostgresTestCluster.shared, let vault = await LocalStoreServer.openBao else {
@@ -127,19 +19,16 @@ extension EndToEnd {
             }
             let direct = try cluster.makeDatabase()
             guard let url = throughPgBouncer ? await cluster.throughPgBouncer(direct) : direct else { return }
-            let fleet = try Fleet(vault: vault, sandboxLatency: "150ms")
+            let fleet = try FleetFixture(vault: vault, jobCount: Self.jobCount, sandboxLatency: "150ms")
             defer { fleet.stop() }
 
             let hosts = ["host-a", "host-b", "host-c"]
-            async let a = Self.runDetached(
-                fleet.arguments(["run", "--trigger", "cron", "--concurrency", "3"], db: url, host: hosts[0]),
-                environment: fleet.environment)
-            async let b = Self.runDetached(
-                fleet.arguments(["run", "--trigger", "cron", "--concurrency", "3"], db: url, host: hosts[1]),
-                environment: fleet.environment)
-            async let c = Self.runDetached(
-                fleet.arguments(["run", "--trigger", "cron", "--concurrency", "3"], db: url, host: hosts[2]),
-                environment: fleet.environment)
+            async let a = fleet.runDetached(
+                fleet.arguments(["run", "--trigger", "cron", "--concurrency", "3"], db: url, host: hosts[0]))
+            async let b = fleet.runDetached(
+                fleet.arguments(["run", "--trigger", "cron", "--concurrency", "3"], db: url, host: hosts[1]))
+            async let c = fleet.runDetached(
+                fleet.arguments(["run", "--trigger", "cron", "--concurrency", "3"], db: url, host: hosts[2]))
             let results = try await [a, b, c]
             for (host, result) in zip(hosts, results) {
                 #expect(result.status == 0, "\(host): \(result.stdout)\n\(result.stderr)")
@@ -169,8 +58,8 @@ extension EndToEnd {
                     in: .whitespacesAndNewlines) == "0")
 
             // A second round on every host finds nothing due and rotates nothing.
-            let again = try await Self.runDetached(
-                fleet.arguments(["run", "--trigger", "cron"], db: url, host: hosts[1]), environment: fleet.environment)
+            let again = try await fleet.runDetached(
+                fleet.arguments(["run", "--trigger", "cron"], db: url, host: hosts[1]))
             #expect(again.status == 0, "\(again.stderr)")
             #expect(try fleet.sandbox.requests().filter { $0.endpoint == "regenerate" }.count == Self.jobCount)
 
@@ -196,7 +85,7 @@ extension EndToEnd {
                 return
             }
             let url = try cluster.makeDatabase()
-            let fleet = try Fleet(vault: vault, sandboxLatency: "400ms")
+            let fleet = try FleetFixture(vault: vault, jobCount: Self.jobCount, sandboxLatency: "400ms")
             defer { fleet.stop() }
             // The first holds its registration while its rotations wait on the slow vendor.
             let first = try RekeyProcess.start(
