@@ -80,17 +80,11 @@ public final class SQLiteAuditLog: AuditLog {
         for suffix in ["-wal", "-shm"] { _ = chmod(path + suffix, 0o600) }
     }
 
-    /// Events waiting for the next commit, and whether a flusher is running.
-    private struct AppendQueue {
-        var pending: [([AuditEvent], CheckedContinuation<[AuditEvent], any Error>)] = []
-        var flushing = false
-    }
-
-    private let queue = Mutex(AppendQueue())
+    private let groupCommit = GroupCommit()
 
     /// Appends an event and returns once it is committed (`synchronous=FULL`). Appends
     /// that arrive while a commit is in progress are committed together in the next one
-    /// (group commit): every caller still waits for its own event to be durable, but
+    /// (`GroupCommit`): every caller still waits for its own event to be durable, but
     /// concurrent jobs share one fsync instead of queueing for one each.
     @discardableResult
     public func append(_ event: AuditEvent) async throws -> AuditEvent {
@@ -100,39 +94,12 @@ public final class SQLiteAuditLog: AuditLog {
     /// Appends `events` in one commit (shared with concurrent appends, like `append`).
     @discardableResult
     public func append(contentsOf events: [AuditEvent]) async throws -> [AuditEvent] {
-        guard !events.isEmpty else { return [] }
-        return try await withCheckedThrowingContinuation { continuation in
-            let startFlusher = queue.withLock { queue in
-                queue.pending.append((events, continuation))
-                guard !queue.flushing else { return false }
-                queue.flushing = true
-                return true
+        try await groupCommit.append(events) { [self] batch in
+            let stored = try await commit(batch)
+            if let headPath, let last = stored.last, let sequence = last.sequence, let hash = last.hash {
+                AuditHead(count: sequence, hash: hash).write(to: headPath, key: key)
             }
-            if startFlusher { Task { await self.flushPending() } }
-        }
-    }
-
-    private func flushPending() async {
-        while true {
-            let batch = queue.withLock { queue in
-                let batch = queue.pending
-                queue.pending = []
-                if batch.isEmpty { queue.flushing = false }
-                return batch
-            }
-            guard !batch.isEmpty else { return }
-            do {
-                var stored = try await commit(batch.flatMap(\.0))[...]
-                if let headPath, let last = stored.last, let sequence = last.sequence, let hash = last.hash {
-                    AuditHead(count: sequence, hash: hash).write(to: headPath, key: key)
-                }
-                for (events, continuation) in batch {
-                    continuation.resume(returning: Array(stored.prefix(events.count)))
-                    stored = stored.dropFirst(events.count)
-                }
-            } catch {
-                for item in batch { item.1.resume(throwing: error) }
-            }
+            return stored
         }
     }
 

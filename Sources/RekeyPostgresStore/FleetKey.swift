@@ -1,7 +1,8 @@
 // The fleet key: one file every host of a fleet shares (`fleet.key: {file: …}` in
 // rekey.yaml), at least 32 random bytes, private like the audit key. Nothing uses it
 // directly: each purpose derives its own key with HKDF-SHA256 under a label, so the audit
-// chain's key and (later) the spool's encryption key are independent.
+// chain's key and the shared spool's encryption key are independent (knowing one tells
+// nothing of the other).
 
 import Crypto
 import Foundation
@@ -55,6 +56,12 @@ public struct FleetKey: Sendable {
     /// The key that chains and fingerprints the PostgreSQL audit log.
     public var auditKey: AuditKey {
         AuditKey(bytes: derive(label: "rekey audit chain v1"))
+    }
+
+    /// The AES-256-GCM key that seals the shared spool's secrets (`FleetSpool`): a database
+    /// dump alone never reveals a secret, and the audit key cannot open one.
+    public var spoolKey: SymmetricKey {
+        SymmetricKey(data: derive(label: "rekey spool v1"))
     }
 
     /// A 32-byte key for one purpose: HKDF-SHA256 (RFC 5869) with a fixed salt and the label as info.

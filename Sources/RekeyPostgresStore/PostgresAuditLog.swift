@@ -24,6 +24,7 @@ public final class PostgresAuditLog: AuditLog {
     let hasLog: Bool
     /// The highest head this process has written to `headPath`, so it never writes a lower one.
     private let highestHead = Mutex<Int64>(0)
+    private let groupCommit = GroupCommit()
 
     public var url: PostgresURL { session.url }
 
@@ -86,9 +87,11 @@ public final class PostgresAuditLog: AuditLog {
         try await append(contentsOf: [event])[0]
     }
 
+    /// Appends `events` in one transaction, shared with concurrent appends of this process
+    /// (`GroupCommit`): the chain-head lock and the commit's WAL flush once per batch.
     @discardableResult
     public func append(contentsOf events: [AuditEvent]) async throws -> [AuditEvent] {
-        try await append(events, onlyToAnEmptyLog: false)
+        try await groupCommit.append(events) { [self] batch in try await append(batch, onlyToAnEmptyLog: false) }
     }
 
     /// Appends `events` as the first events of the log, in one transaction, or nothing when

@@ -101,15 +101,17 @@ public final class PostgresTestCluster: Sendable {
     /// Starts a cluster, again in a new directory on another port when one did not come up:
     /// a port `freePort()` found free can be taken before the server binds it (the test
     /// process opens loopback connections and binds sandboxes by the hundred meanwhile).
-    static func start() throws -> PostgresTestCluster {
+    /// `durable`: fsync as a production server does (the benchmark's cluster); the tests'
+    /// runs without.
+    public static func start(durable: Bool = false) throws -> PostgresTestCluster {
         var failure: Error = ClusterError(message: "PostgreSQL did not start")
         for _ in 1...3 {
-            do { return try startOnce() } catch { failure = error }
+            do { return try startOnce(durable: durable) } catch { failure = error }
         }
         throw failure
     }
 
-    static func startOnce() throws -> PostgresTestCluster {
+    static func startOnce(durable: Bool) throws -> PostgresTestCluster {
         guard let binaries = binaryDirectory else { throw ClusterError(message: "no PostgreSQL binaries") }
         let directory = NSTemporaryDirectory() + "rekey-postgres-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -137,7 +139,8 @@ public final class PostgresTestCluster: Sendable {
         // Tests do not need durability across a machine crash: no fsync keeps them quick on a
         // shared, loaded disk (the code under test still asks for synchronous_commit = on).
         let options =
-            "-c listen_addresses=127.0.0.1 -p \(port) -k \(directory) -c fsync=off -c full_page_writes=off -c max_connections=200"
+            "-c listen_addresses=127.0.0.1 -p \(port) -k \(directory) -c max_connections=200"
+            + (durable ? "" : " -c fsync=off -c full_page_writes=off")
         try startWatchdog(binaries: binaries, data: data, options: options, asPostgres: asPostgres)
         try waitUntilReady(binaries: binaries, port: port, log: directory + "/log")
         let cluster = PostgresTestCluster(port: port, directory: directory, binaries: binaries)

@@ -7,9 +7,10 @@ enum BenchJobFiles {
     /// One job per account. `endpoint` is the provider's location (`base_url: …` or
     /// `datacenter: com`); tenants cycle through `tenants` names; `verify: false` when
     /// `verify` is false.
+    /// `hosts` (fleet mode): each job is pinned (`host:`) to one of them, in turn.
     static func write(
         _ accounts: [(organization: String, key: String)], in directory: String, endpoint: String, tenants: Int,
-        verify: Bool = true
+        verify: Bool = true, hosts: [String] = []
     ) throws {
         for path in [directory + "/jobs", directory + "/sinks", directory + "/state"] {
             try FileManager.default.createDirectory(
@@ -20,7 +21,7 @@ enum BenchJobFiles {
                 atPath: "\(directory)/sinks/\(index).env", contents: Data("API_KEY='\(account.key)'\n".utf8),
                 attributes: [.posixPermissions: 0o600])
             try """
-            name: job-\(index)
+            name: job-\(index)\(hosts.isEmpty ? "" : "\nhost: " + hosts[index % hosts.count])
             tenant: t\(index % tenants)
             env: prod
             provider: {kind: questionpro.api-key, \(endpoint), organization_id: "\(account.organization)"}

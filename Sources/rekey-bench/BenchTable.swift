@@ -10,6 +10,8 @@ enum IssueRow: Int, Comparable {
     case blackoutSerial = 1
     case blackoutConcurrent, requestsPerRotation, versusPythonRotator, idleRun, plan
     case auditReport, auditVerify, auditCostPerRotation, startup, peakRSS
+    /// Issue 15's "Scale" figures (`rekey-bench fleet`), after issue 13's eleven rows.
+    case fleetClaim, fleetIdle, fleetScale
 
     static func < (left: IssueRow, right: IssueRow) -> Bool { left.rawValue < right.rawValue }
 }

@@ -6,7 +6,7 @@
 import Foundation
 
 let usage = """
-    usage: rekey-bench all|blackout|throughput|idle|audit|startup|memory [options]
+    usage: rekey-bench all|blackout|throughput|idle|audit|startup|memory|fleet [options]
 
     Prints issue 13's table (measure, figure, target, baseline run in the same run, ratio,
     met) as markdown on stdout, with the machine, its load average at the start and end, and
@@ -19,6 +19,8 @@ let usage = """
                   the audit cost of one rotation beside this disk's fsync
       startup     row 10: `rekey --version`, dynamic and static builds, beside /bin/true
       memory      row 11: peak RSS of a 10,000-rotation run, beside the Python rotator
+      fleet       rows 12–14 (issue 15): claim p99, nothing due over 10,000 files on three hosts,
+                  three hosts' rotations/s against one's, on a private PostgreSQL it starts
 
     Options:
       --binary PATH   the `rekey` to measure (default: the one built beside rekey-bench)
@@ -26,7 +28,7 @@ let usage = """
       --scripts DIR   where the bench scripts are (default: ./scripts)
       --keep DIR      keep the filled audit log and its job files in DIR; reuse them next time
       --quick         small sizes and fewer runs: a smoke run, not figures to quote
-      --runs N, --files N, --events N, --jobs N, --rotations N, --memory-rotations N, --rounds N,
+      --runs N, --files N, --events N, --jobs N, --rotations N, --memory-rotations N, --rounds N, --claims N,
       --latency 200ms, --startup-runs N: override a size
 
     Build first (the bench spawns the release `rekey`):
@@ -36,7 +38,7 @@ let usage = """
 let arguments = Array(CommandLine.arguments.dropFirst())
 let options = BenchOptions(arguments: Array(arguments.dropFirst()))
 let part = arguments.first ?? ""
-guard ["all", "blackout", "throughput", "idle", "audit", "startup", "memory"].contains(part) else {
+guard ["all", "blackout", "throughput", "idle", "audit", "startup", "memory", "fleet"].contains(part) else {
     print(usage)
     exit(part == "--help" || part == "-h" || part == "help" ? 0 : 64)
 }
@@ -62,6 +64,7 @@ if part == "all" || part == "idle" { rows += try IdleBenchmark.run(options) }
 if part == "all" || part == "audit" { rows += try await AuditBenchmark.run(options) }
 if part == "all" || part == "startup" { rows += try StartupBenchmark.run(options) }
 if part == "all" || part == "memory" { rows += try MemoryBenchmark.run(options) }
+if part == "all" || part == "fleet" { rows += try await FleetBenchmark.run(options) }
 
 print(MachineDescription.header(binary: options.binary, started: started, loadAtStart: loadAtStart))
 if options.quick { print("--quick: small sizes, a smoke run; these are not figures to quote") }

@@ -33,7 +33,7 @@ struct SharedOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Audit database: a SQLite file, or a fleet's postgres://user@host:5432/db (plan and audit only, for now) (default: $REKEY_DB, else <state-dir>/audit.sqlite).",
+            "Audit database: a SQLite file, or a fleet's postgres://user@host:5432/db (fleet mode: see README, \"Running a fleet\") (default: $REKEY_DB, else <state-dir>/audit.sqlite).",
             valueName: "file-or-url"))
     var db: String?
 

@@ -28,6 +28,17 @@ import Testing
 
     static let expectedFingerprintOfX = "57934c96759dd06a"
 
+    /// HKDF-SHA256, salt "rekey-fleet", info "rekey spool v1", for the key 00 01 … 1f, computed
+    /// independently (Python: hashlib/hmac); the audit chain's key (info "rekey audit chain
+    /// v1") is 415aca40…, so knowing one tells nothing of the other.
+    @Test func theSpoolKeyIsDerivedUnderItsOwnLabel() throws {
+        let spoolKey = FleetKey(bytes: (0..<32).map { UInt8($0) }).spoolKey
+        let hex = spoolKey.withUnsafeBytes { $0.map { String(format: "%02x", $0) }.joined() }
+        #expect(hex == "477844fa119331de31343d6ee8135afcff1fb62f873a3c5966366bacdad5f303")
+        let other = FleetKey(bytes: (1...32).map { UInt8($0) }).spoolKey
+        #expect(other.withUnsafeBytes { Array($0) } != spoolKey.withUnsafeBytes { Array($0) })
+    }
+
     @Test func aShortOrExposedKeyFileIsRefusedWithTheFix() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }

@@ -9,7 +9,7 @@ extension EndToEnd {
     /// secret (so any host may take them). Every job is rotated exactly once (the vendor's
     /// regenerate count), every host takes a share, every sink holds the vendor's one live key,
     /// and the shared chain verifies.
-    @Suite(.timeLimit(.minutes(5))) struct FleetRunTests {
+    @Suite(.serialized, .timeLimit(.minutes(5))) struct FleetRunTests {
         static let jobCount = 60
 
         @Test(arguments: [false, true])

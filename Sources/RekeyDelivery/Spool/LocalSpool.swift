@@ -49,7 +49,7 @@ public struct LocalSpool: SpoolStore {
     }
 
     /// Job names are plain (validated), so the file name is the job name.
-    func path(for job: String) -> String { "\(directory)/\(job).json" }
+    public func path(for job: String) -> String { "\(directory)/\(job).json" }
 
     /// Creates, writes, fsyncs and removes a probe file in the spool directory.
     public func preflight() async -> String? {

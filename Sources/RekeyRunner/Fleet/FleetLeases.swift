@@ -1,8 +1,12 @@
 // A fleet's leases as the run's lock seam. A claim is one short transaction in the fleet's
 // database (`PostgresLeaseProvider.claim`), taken when a slot frees, never ahead of it. While
 // the job is held a task renews the lease every third of its length; the rotation asks
-// `isHeld` (which renews too) before its intent and before delivery, and a lease that could
-// not be renewed is never trusted again. Release gives the job back at once.
+// `isHeld` (which renews too) before its intent and before delivery, and a lease found gone
+// is never trusted again. When the database does not answer, the lease is still this
+// host's until the end it last confirmed: no other host can claim it before the database's
+// clock passes that end, and it is measured from before the confirming request was sent
+// (the database's "now" was no earlier), on this host's monotonic clock. Release gives the
+// job back at once.
 
 import Foundation
 import RekeyEffects
@@ -26,10 +30,11 @@ public struct FleetLeases: LeaseProvider {
     /// the log: the job is skipped this run, not rotated without a lease).
     public func tryClaim(_ job: Job) async -> (any Lease)? {
         do {
+            let sent = ContinuousClock.now
             guard let claim = try await provider.claim([job.name], limit: 1, duration: seconds).first else {
                 return nil
             }
-            return FleetLease(claim: claim, provider: provider, seconds: seconds)
+            return FleetLease(claim: claim, provider: provider, seconds: seconds, claimedAt: sent)
         } catch {
             log("cannot claim job '\(job.name)' in the fleet's database (\(error)); skipped this run")
             return nil
@@ -39,37 +44,62 @@ public struct FleetLeases: LeaseProvider {
 
 /// One held claim and the task that keeps it alive.
 final class FleetLease: Lease {
-    /// Set once a renewal found the lease gone: it is never trusted again.
-    private final class Lost: Sendable {
-        let flag = Mutex(false)
+    /// What this host knows of its claim: gone for good once a renewal found it taken or
+    /// expired; else held at least until `until`.
+    private final class Knowledge: Sendable {
+        struct State {
+            var lost = false
+            var until: ContinuousClock.Instant
+        }
+        let state: Mutex<State>
+
+        init(until: ContinuousClock.Instant) { state = Mutex(State(until: until)) }
+
+        /// Asks the database to renew; records what it said. Nil when it did not answer.
+        func renew(_ claim: PostgresLease, _ provider: PostgresLeaseProvider, seconds: Double) async -> Bool? {
+            let sent = ContinuousClock.now
+            let renewed: PostgresLease?
+            do {
+                renewed = try await provider.renew(claim, duration: seconds)
+            } catch {
+                return nil
+            }
+            return state.withLock { state in
+                guard let renewed, !state.lost else {
+                    state.lost = true
+                    return false
+                }
+                state.until = max(state.until, sent + .seconds(renewed.secondsLeft))
+                return true
+            }
+        }
+
+        /// Held, by what was last confirmed, with `needed` seconds to spare.
+        func held(leaving needed: Double) -> Bool {
+            state.withLock { !$0.lost && ContinuousClock.now + .seconds(needed) < $0.until }
+        }
     }
 
     let claim: PostgresLease
     let provider: PostgresLeaseProvider
     let seconds: Double
-    private let lost = Lost()
+    private let knowledge: Knowledge
     private let renewal: Task<Void, Never>
 
-    init(claim: PostgresLease, provider: PostgresLeaseProvider, seconds: Double) {
+    /// `claimedAt`: when the claiming request was sent (the claim's time left counts from it).
+    init(claim: PostgresLease, provider: PostgresLeaseProvider, seconds: Double, claimedAt: ContinuousClock.Instant) {
         self.claim = claim
         self.provider = provider
         self.seconds = seconds
-        renewal = Task { [lost] in
+        let knowledge = Knowledge(until: claimedAt + .seconds(claim.secondsLeft))
+        self.knowledge = knowledge
+        renewal = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(seconds / 3))
                 if Task.isCancelled { return }
-                // An unreachable database is not a lost lease (it may still be ours): the
+                // No answer is not a lost lease (it is ours until the end last confirmed): the
                 // next renewal or `isHeld` asks again; a lease found gone stays gone.
-                let renewed: PostgresLease?
-                do {
-                    renewed = try await provider.renew(claim, duration: seconds)
-                } catch {
-                    continue
-                }
-                if renewed == nil {
-                    lost.flag.withLock { $0 = true }
-                    return
-                }
+                if await knowledge.renew(claim, provider, seconds: seconds) == false { return }
             }
         }
     }
@@ -78,17 +108,8 @@ final class FleetLease: Lease {
     var tookOver: Bool { claim.tookOver }
 
     func isHeld(leaving needed: Double) async -> Bool {
-        if lost.flag.withLock({ $0 }) { return false }
-        do {
-            guard let renewed = try await provider.renew(claim, duration: seconds) else {
-                lost.flag.withLock { $0 = true }
-                return false
-            }
-            return renewed.secondsLeft >= needed
-        } catch {
-            // Unknown is not held: nothing that needs the lease starts on a guess.
-            return false
-        }
+        guard await knowledge.renew(claim, provider, seconds: seconds) != false else { return false }
+        return knowledge.held(leaving: needed)
     }
 
     func release() async {

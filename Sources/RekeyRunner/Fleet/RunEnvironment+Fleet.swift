@@ -1,6 +1,7 @@
 // The fleet's wiring of `RunEnvironment` (DESIGN, "Fleet mode"): the shared PostgreSQL log
-// chained under the fleet key, leases in the database instead of lock files, the spool, and
-// this host's registered identity. Vendors, sinks and hooks are the same as on one host
+// chained under the fleet key, leases in the database instead of lock files, the shared
+// encrypted spool (`FleetSpool`, with this host's sealed copy), and this host's registered
+// identity. Vendors, sinks and hooks are the same as on one host
 // (`assemble`). `open` picks the store from `--db` / REKEY_DB / `db:`.
 
 import Foundation
@@ -69,6 +70,8 @@ extension RunEnvironment {
             let local = LocalSpool(directory: state.spool)
             switch access {
             case .dryRun:
+                // Reads the log; its spool's preflight is this host's directory's (a dry run
+                // claims nothing and spools nothing).
                 let reader = try await PostgresAuditLog.openReader(url: url, password: password)
                 return assembled(
                     DryRunAuditLog(reader: reader), fleetKey.auditKey, UnclaimedLeases(),
@@ -81,10 +84,17 @@ extension RunEnvironment {
                     projection: JobHistoryProjection())
                 let provider: PostgresLeaseProvider
                 let registration: FleetHostRegistration
+                let table: PostgresSpoolTable
                 do {
                     provider = try await PostgresLeaseProvider.open(url: url, password: password, holder: host)
                     do {
                         registration = try await FleetHostRegistration.register(provider, seconds: seconds)
+                        do {
+                            table = try await PostgresSpoolTable.open(url: url, password: password)
+                        } catch {
+                            await registration.end()
+                            throw error
+                        }
                     } catch {
                         provider.close()
                         throw error
@@ -93,10 +103,13 @@ extension RunEnvironment {
                     audit.close()
                     throw error
                 }
+                // The shared spool, sealed under the fleet's spool key, with this host's copy.
+                let spool = FleetSpool(shared: table, local: local, key: fleetKey.spoolKey, host: host)
                 return assembled(
-                    audit, fleetKey.auditKey, FleetLeases(provider: provider, seconds: seconds, log: log), local,
+                    audit, fleetKey.auditKey, FleetLeases(provider: provider, seconds: seconds, log: log), spool,
                     close: {
                         await registration.end()
+                        table.close()
                         provider.close()
                         audit.close()
                     })

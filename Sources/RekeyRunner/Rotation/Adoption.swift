@@ -66,6 +66,8 @@ public struct Adoption: Sendable {
         do {
             try await environment.spool.write(spooled)
         } catch {
+            // Nothing was adopted: no copy of it may stay for a later recovery to deliver.
+            await environment.spool.remove(job: job.name, fingerprint: spooled.fingerprint)
             throw .spool("\(error)")
         }
         let procedure = RotationProcedure(environment: environment, run: run, job: job)

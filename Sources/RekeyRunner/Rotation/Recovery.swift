@@ -65,9 +65,13 @@ public struct Recovery: Sendable {
                     "the spool entry of job '\(name)', which no job file defines, cannot be read: \(problem)")
                 continue
             }
-            let reason = RotationReason.spoolUnreadable(job: name, problem)
-            await JobJournal(environment: environment, run: run, job: job).record(reason)
-            outcomes.append(JobOutcome(job, reason.outcome, message: reason.description).because(reason))
+            // Recorded holding the job: in a fleet another host may be delivering it now.
+            let recorded = await claimed(job) { holder, _ in
+                let reason = RotationReason.spoolUnreadable(job: name, problem)
+                await JobJournal(environment: holder.environment, run: run, job: job).record(reason)
+                return JobOutcome(job, reason.outcome, message: reason.description).because(reason)
+            }
+            if let recorded { outcomes.append(recorded) }
         }
         for entry in contents.entries where !otherHosts.contains(entry.job) {
             spooledJobs.insert(entry.job)
@@ -97,6 +101,8 @@ public struct Recovery: Sendable {
     /// Runs `body` holding the job's lease, with a history read after taking it.
     private func claimed(_ job: Job, _ body: (Recovery, JobHistory) async -> JobOutcome?) async -> JobOutcome? {
         guard let lease = await environment.leases.tryClaim(job) else {
+            // In a fleet another host holding the job is normal: it finishes its own work.
+            if run.host != nil { return nil }
             return JobOutcome(job, .locked, message: "recovery skipped: another rekey process holds this credential")
         }
         let holder = Recovery(environment: environment.holding(lease), run: run)
@@ -120,9 +126,18 @@ public struct Recovery: Sendable {
         return await settleOpenIntent(job, history: history)
     }
 
-    /// The recovery of the job's spool entry (or of its unreadable one), if it has one.
+    /// The recovery of the job's spool entry (or of its unreadable one), if it has one. A
+    /// spool that cannot be read (a fleet's database did not answer) may hide a secret
+    /// another host issued: the job is left alone this run.
     private func spooled(_ job: Job) async -> (() async -> JobOutcome)? {
-        guard let contents = try? await environment.spool.all() else { return nil }
+        let contents: SpoolContents
+        do {
+            contents = try await environment.spool.all()
+        } catch {
+            return {
+                JobOutcome(job, .notStarted, message: "the spool cannot be read (\(error)); not rotated this run")
+            }
+        }
         if let problem = contents.unreadable.first(where: { $0.job == job.name }) {
             return {
                 let reason = RotationReason.spoolUnreadable(job: job.name, problem.problem)

@@ -1,5 +1,6 @@
 import Foundation
 import RekeyAudit
+import RekeyDelivery
 import RekeyEffects
 import RekeyModel
 import RekeyPostgresStore
@@ -83,6 +84,15 @@ import Testing
         #expect(f.envKey == RunnerFixture.initialKey)
     }
 
+    /// A host's spool: the fleet's shared table, and this host's own sealed copy in `directory`.
+    static func sharedSpool(_ url: String, directory: String, host: String) async throws -> FleetSpool {
+        try FileManager.default.createDirectory(
+            atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let table = try await PostgresSpoolTable.open(url: try PostgresURL(parsing: url), password: nil)
+        let key = FleetKey(bytes: Array(repeating: 7, count: 32))
+        return FleetSpool(shared: table, local: LocalSpool(directory: directory), key: key.spoolKey, host: host)
+    }
+
     @Test func aLateIssuedSecretIsKeptAndTheNextHolderDeliversIt() async throws {
         guard let cluster = await PostgresTestCluster.shared else { return }
         let url = try cluster.makeDatabase()
@@ -92,6 +102,8 @@ import Testing
         let job = f.job.name
         var hostA = try f.environment()
         hostA.leases = try await Self.leases(url, host: "host-a")
+        // Each host keeps its own copy; only the shared table connects them.
+        hostA.spool = try await Self.sharedSpool(url, directory: f.dir.file("host-a/spool"), host: "host-a")
         // The vendor answers, and meanwhile host A's lease is taken over.
         hostA.vendors = HookedVendors(vendor: f.vendor) {
             try? Self.takeOver(cluster, database: database, job: job)
@@ -113,12 +125,14 @@ import Testing
         try Self.expire(cluster, database: database, job: job)
         var hostB = try f.environment()
         hostB.leases = try await Self.leases(url, host: "host-b")
+        hostB.spool = try await Self.sharedSpool(url, directory: f.dir.file("host-b/spool"), host: "host-b")
         let second = try await f.run(environment: hostB)
         #expect(second.outcomes.map(\.kind) == [.recovered], "\(second.outcomes)")
         #expect(f.vendor.regenerateCount == 1)
         #expect(f.envKey == f.vendor.validKey)
         #expect(f.fileKey == f.vendor.validKey)
         #expect(try await hostB.spool.all().entries.isEmpty)
+        #expect(try cluster.psql(database: database, "SELECT count(*) FROM spool").hasPrefix("0"))
     }
 
     @Test func aRegenerateNeedsTwiceThePerAttemptTimeoutLeftOnTheLease() async throws {
