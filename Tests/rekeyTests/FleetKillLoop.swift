@@ -20,7 +20,8 @@ import Testing
 /// fleet's database alone. Counted per kill: each job's last committed step, read once A's
 /// claims ran out (so an append A sent just before the kill is in), which is what B found.
 struct FleetKillLoop {
-    /// The loop's figures as the single-host loops print them, and the silent losses.
+    /// The loop's figures as the single-host loops print them, the kills, the follow-up runs,
+    /// and what went wrong: silent losses, and secrets delivered but never recorded done.
     struct Outcome {
         var figures = CrashLoop.Outcome(name: "fleet SIGKILL")
         var kills = 0
@@ -124,7 +125,8 @@ struct FleetKillLoop {
                     earliness[target] = max(0.3, earliness[target, default: 0.8] * 0.85)
                 }
             }
-            for step in steps.values { outcome.figures.kills[step.rawValue, default: 0] += 1 }
+            // A run that finished before its aim was not killed: its steps are no kill's.
+            if killed { for step in steps.values { outcome.figures.kills[step.rawValue, default: 0] += 1 } }
             let how =
                 process.terminationReason == .uncaughtSignal
                 ? "signal \(process.terminationStatus)" : "exit \(process.terminationStatus)"
