@@ -51,16 +51,19 @@ struct AdoptCommand: AsyncParsableCommand {
         let secret = try readSecret()
         let environment = try await openEnvironment(workspace)
         let run = manualRun(workspace)
-        defer { Task { await environment.close() } }
+        let outcome: JobOutcome
         do {
-            let outcome = try await Adoption(environment: environment, run: run).adopt(
+            outcome = try await Adoption(environment: environment, run: run).adopt(
                 secret, job: target, verify: !noVerify)
-            let summary = RunSummary(runID: run.runID, outcomes: [outcome])
-            Console.out(summary.render())
-            if summary.exitStatus != .ok { throw ExitCode(summary.exitStatus.rawValue) }
-        } catch let error as AdoptionError {
+        } catch {
+            // Closed before the process exits: a fleet host's registration must not outlive it.
+            await environment.close()
             Console.error("rekey: \(error)")
             throw ExitCode(ExitStatus.jobFailed.rawValue)
         }
+        await environment.close()
+        let summary = RunSummary(runID: run.runID, outcomes: [outcome])
+        Console.out(summary.render())
+        if summary.exitStatus != .ok { throw ExitCode(summary.exitStatus.rawValue) }
     }
 }

@@ -19,16 +19,16 @@ extension EndToEnd {
             }
             let direct = try cluster.makeDatabase()
             guard let url = throughPgBouncer ? await cluster.throughPgBouncer(direct) : direct else { return }
-            let fleet = try FleetFixture(vault: vault, jobCount: Self.jobCount, sandboxLatency: "150ms")
+            let fleet = try FleetFixture(vault: vault, jobCount: Self.jobCount, sandboxLatency: "200ms")
             defer { fleet.stop() }
 
             let hosts = ["host-a", "host-b", "host-c"]
             async let a = fleet.runDetached(
-                fleet.arguments(["run", "--trigger", "cron", "--concurrency", "3"], db: url, host: hosts[0]))
+                fleet.arguments(["run", "--trigger", "cron", "--concurrency", "2"], db: url, host: hosts[0]))
             async let b = fleet.runDetached(
-                fleet.arguments(["run", "--trigger", "cron", "--concurrency", "3"], db: url, host: hosts[1]))
+                fleet.arguments(["run", "--trigger", "cron", "--concurrency", "2"], db: url, host: hosts[1]))
             async let c = fleet.runDetached(
-                fleet.arguments(["run", "--trigger", "cron", "--concurrency", "3"], db: url, host: hosts[2]))
+                fleet.arguments(["run", "--trigger", "cron", "--concurrency", "2"], db: url, host: hosts[2]))
             let results = try await [a, b, c]
             for (host, result) in zip(hosts, results) {
                 #expect(result.status == 0, "\(host): \(result.stdout)\n\(result.stderr)")
@@ -111,6 +111,24 @@ extension EndToEnd {
             #expect(second.status != 0)
             #expect(
                 second.stderr.contains("another live rekey process is registered as host 'same'"), "\(second.stderr)")
+        }
+
+        /// `adopt` ends its host registration before it exits, so the same operator identity
+        /// can adopt again at once (it once left it for a task the exit cut off, and a second
+        /// adopt within one lease was refused as a live duplicate).
+        @Test func twoAdoptsInARowUnderOneIdentityBothRun() async throws {
+            guard let cluster = await PostgresTestCluster.shared, let vault = await LocalStoreServer.openBao else {
+                return
+            }
+            let url = try cluster.makeDatabase()
+            let fleet = try FleetFixture(vault: vault, jobCount: 2, sandboxLatency: "1ms")
+            defer { fleet.stop() }
+            let live = try fleet.sandbox.currentKeys()
+            for (index, account) in fleet.sandbox.accounts.enumerated() {
+                let adopted = try await fleet.adopt(
+                    "job-\(index)", key: live[account.organization] ?? "", db: url, host: "operator", state: "state-op")
+                #expect(adopted.status == 0, "adopt \(index): \(adopted.stdout)\n\(adopted.stderr)")
+            }
         }
     }
 }
