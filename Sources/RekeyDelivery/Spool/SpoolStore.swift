@@ -14,6 +14,8 @@ public protocol SpoolStore: Sendable {
     /// Every entry (by job name) and every entry that cannot be read; one bad entry never
     /// hides the others.
     func all() async throws -> SpoolContents
+    /// `all()` of one job: its entry, or why it cannot be read.
+    func entries(of job: String) async throws -> SpoolContents
     /// Removes the job's entry (best effort: a leftover entry is recovered, never lost).
     func remove(job: String) async
     /// Removes the job's entry of the secret with `fingerprint` and no other: a shared spool
@@ -22,6 +24,13 @@ public protocol SpoolStore: Sendable {
 }
 
 extension SpoolStore {
+    public func entries(of job: String) async throws -> SpoolContents {
+        var contents = try await all()
+        contents.entries.removeAll { $0.job != job }
+        contents.unreadable.removeAll { $0.job != job }
+        return contents
+    }
+
     /// One host's spool holds one entry per job.
     public func remove(job: String, fingerprint: String) async { await remove(job: job) }
 }

@@ -68,8 +68,23 @@ extension FleetSpool {
     /// table cannot be read (an answer from the local copies alone could hide a secret another
     /// host spooled, and recovery would take the job for one with nothing to roll forward).
     public func all() async throws -> SpoolContents {
-        let rows = try await shared.rows()
-        let copies = try await BlockingIO.run { try local.all() }
+        try await contents(of: nil)
+    }
+
+    /// `all()` for one job: its shared rows only (a host that just claimed a job reads this,
+    /// not every secret other hosts have in flight).
+    public func entries(of job: String) async throws -> SpoolContents {
+        try await contents(of: job)
+    }
+
+    private func contents(of job: String?) async throws -> SpoolContents {
+        let rows: [PostgresSpoolRow]
+        if let job { rows = try await shared.rows(job: job) } else { rows = try await shared.rows() }
+        var copies = try await BlockingIO.run { try local.all() }
+        if let job {
+            copies.entries.removeAll { $0.job != job }
+            copies.unreadable.removeAll { $0.job != job }
+        }
         var byJob: [String: [Candidate]] = [:]
         for row in rows { byJob[row.job, default: []].append(open(row)) }
         let sharedKeys = Set(rows.map { [$0.job, $0.fingerprint] })

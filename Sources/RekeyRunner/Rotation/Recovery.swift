@@ -132,7 +132,7 @@ public struct Recovery: Sendable {
     private func spooled(_ job: Job) async -> (() async -> JobOutcome)? {
         let contents: SpoolContents
         do {
-            contents = try await environment.spool.all()
+            contents = try await environment.spool.entries(of: job.name)
         } catch {
             return {
                 JobOutcome(job, .notStarted, message: "the spool cannot be read (\(error)); not rotated this run")
