@@ -125,10 +125,10 @@ public final class PostgresAuditLog: AuditLog {
             var stored: [AuditEvent] = []
             for event in events {
                 let row = key.link(event, sequence: previous.count + 1, previousHash: previous.hash)
-                try await PostgresAuditRow.insert(row, connection)
                 previous = AuditHead(count: previous.count + 1, hash: row.hash ?? "")
                 stored.append(row)
             }
+            try await PostgresAuditRow.insert(stored, connection)
             try await connection.query(
                 """
                 UPDATE chain_head SET seq = \(previous.count), hash = \(previous.hash),

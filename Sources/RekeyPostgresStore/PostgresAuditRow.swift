@@ -16,19 +16,59 @@ enum PostgresAuditRow {
 
     static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
 
-    /// Inserts a chained event (sequence and hashes set).
-    static func insert(_ event: AuditEvent, _ connection: PostgresConnection) async throws {
+    /// Events per INSERT statement: 26 parameters each, under PostgreSQL's 65,535 per statement.
+    static let eventsPerStatement = 1_000
+
+    /// Inserts chained events (sequence and hashes set), up to `eventsPerStatement` in one
+    /// statement: one round trip per batch while the chain-head lock is held, not one per event.
+    static func insert(_ events: [AuditEvent], _ connection: PostgresConnection) async throws {
+        var start = events.startIndex
+        while start < events.endIndex {
+            let end = min(start + eventsPerStatement, events.endIndex)
+            try await connection.query(insertStatement(events[start..<end]), logger: PostgresSession.queryLogger)
+            start = end
+        }
+    }
+
+    static func insertStatement(_ events: ArraySlice<AuditEvent>) -> PostgresQuery {
+        var sql = PostgresQuery.StringInterpolation(
+            literalCapacity: 128 + events.count * 90, interpolationCount: events.count * 26)
+        sql.appendLiteral("INSERT INTO events (\(columns)) VALUES ")
         func number(_ value: Int?) -> Int64? { value.map(Int64.init) }
-        try await connection.query(
-            """
-            INSERT INTO events (\(unescaped: columns)) VALUES (
-                \(event.sequence ?? 0), \(millis(event.time)), \(event.runID), \(event.step.rawValue), \(event.job),
-                \(event.tenant), \(event.env), \(event.provider), \(number(event.attempt)), \(number(event.httpStatus)),
-                \(event.vendorErrorName), \(event.vendorErrorID), \(number(event.latencyMilliseconds)),
-                \(event.oldFingerprint), \(event.newFingerprint), \(event.expiry.map(millis)), \(event.trigger),
-                \(event.user), \(event.host), \(number(event.pid)), \(event.version), \(number(event.exitCode)),
-                \(event.message), \(event.prevHash ?? ""), \(event.hash ?? ""), \(event.probeConfig))
-            """, logger: PostgresSession.queryLogger)
+        func add<Value: PostgresDynamicTypeEncodable>(_ value: Value?, then separator: String = ", ") {
+            sql.appendInterpolation(value)
+            sql.appendLiteral(separator)
+        }
+        for (index, event) in events.enumerated() {
+            sql.appendLiteral(index == 0 ? "(" : ", (")
+            add(event.sequence ?? 0)
+            add(millis(event.time))
+            add(event.runID)
+            add(event.step.rawValue)
+            add(event.job)
+            add(event.tenant)
+            add(event.env)
+            add(event.provider)
+            add(number(event.attempt))
+            add(number(event.httpStatus))
+            add(event.vendorErrorName)
+            add(event.vendorErrorID)
+            add(number(event.latencyMilliseconds))
+            add(event.oldFingerprint)
+            add(event.newFingerprint)
+            add(event.expiry.map(millis))
+            add(event.trigger)
+            add(event.user)
+            add(event.host)
+            add(number(event.pid))
+            add(event.version)
+            add(number(event.exitCode))
+            add(event.message)
+            add(event.prevHash ?? "")
+            add(event.hash ?? "")
+            add(event.probeConfig, then: ")")
+        }
+        return PostgresQuery(stringInterpolation: sql)
     }
 
     /// A row that cannot be an event rekey wrote (an unknown step name): its sequence, for

@@ -33,23 +33,34 @@ enum PostgresJobStateTable {
             if byJob[job] == nil { order.append(job) }
             byJob[job, default: []].append(event)
         }
-        for job in order {
-            var stored: Data?
-            for try await state in try await connection.query(
-                "SELECT state FROM job_state WHERE job = \(job)", logger: logger
-            ).decode(Data.self) {
-                stored = state
+        // One read of the batch's jobs and one upsert of them: the chain-head lock is held
+        // for a few round trips, however many jobs the batch touches.
+        var stored: [String: Data] = [:]
+        if !order.isEmpty {
+            for try await (job, state) in try await connection.query(
+                "SELECT job, state FROM job_state WHERE job = ANY(\(order))", logger: logger
+            ).decode((String, Data).self) {
+                stored[job] = state
             }
-            guard let state = try? projection.apply(byJob[job] ?? [], to: stored) else {
-                // An unreadable stored state (edited by hand) must never block the chain.
-                try await rebuild(projection, connection)
-                return
+            var sql = PostgresQuery.StringInterpolation(
+                literalCapacity: 128 + order.count * 16, interpolationCount: order.count * 3)
+            sql.appendLiteral("INSERT INTO job_state (job, seq, state) VALUES ")
+            for (index, job) in order.enumerated() {
+                guard let state = try? projection.apply(byJob[job] ?? [], to: stored[job]) else {
+                    // An unreadable stored state (edited by hand) must never block the chain.
+                    try await rebuild(projection, connection)
+                    return
+                }
+                sql.appendLiteral(index == 0 ? "(" : ", (")
+                sql.appendInterpolation(job)
+                sql.appendLiteral(", ")
+                sql.appendInterpolation(byJob[job]?.last?.sequence ?? through)
+                sql.appendLiteral(", ")
+                try sql.appendInterpolation(state)
+                sql.appendLiteral(")")
             }
-            try await connection.query(
-                """
-                INSERT INTO job_state (job, seq, state) VALUES (\(job), \(byJob[job]?.last?.sequence ?? through), \(state))
-                ON CONFLICT (job) DO UPDATE SET seq = excluded.seq, state = excluded.state
-                """, logger: logger)
+            sql.appendLiteral(" ON CONFLICT (job) DO UPDATE SET seq = excluded.seq, state = excluded.state")
+            try await connection.query(PostgresQuery(stringInterpolation: sql), logger: logger)
         }
         try await setVersion(projection.version, through: through, connection)
     }
