@@ -28,7 +28,7 @@ let usage = """
       --scripts DIR   where the bench scripts are (default: ./scripts)
       --keep DIR      keep the filled audit log and its job files in DIR; reuse them next time
       --quick         small sizes and fewer runs: a smoke run, not figures to quote
-      --runs N, --files N, --events N, --jobs N, --rotations N, --memory-rotations N, --rounds N, --claims N,
+      --runs N, --files N, --events N, --jobs N, --rotations N, --memory-rotations N, --rounds N, --claims N, --fleet-rotations N,
       --latency 200ms, --startup-runs N: override a size
 
     Build first (the bench spawns the release `rekey`):
