@@ -92,7 +92,7 @@ struct CrashLoop {
             base = try await fleet.newestSequence()
             started = Date()
             let clean = try launch(Pipe(), Pipe(), both: true)
-            clean.waitUntilExit()
+            await OffPool.waitUntilExit(clean)
             total = Date().timeIntervalSince(started)
             #expect(clean.terminationReason == .exit && clean.terminationStatus == 0, "a clean run failed")
         }
@@ -110,7 +110,7 @@ struct CrashLoop {
             let stdout = Pipe()
             let stderr = Pipe()
             let process = try launch(stdout, stderr, both: both)
-            usleep(UInt32(delay * 1_000_000))
+            try await Task.sleep(for: .seconds(delay))
             let steps = try await interrupt(process, aimingAt: target, after: base, since: iterationStart) {
                 switch interruption {
                 case .signal(let number):
@@ -120,7 +120,7 @@ struct CrashLoop {
                     if both { try? stderr.fileHandleForReading.close() }
                 }
             }
-            process.waitUntilExit()
+            await OffPool.waitUntilExit(process)
             if let target {
                 outcome.aimed += 1
                 // Missed: the run was already past the step at the first look; aim earlier.

@@ -55,6 +55,22 @@ final class FleetFixture: Sendable {
         try dir.write("rekey.yaml", "fleet:\n  key: {file: fleet.key}\n  lease: 2s\n")
     }
 
+    /// `init`, off the cooperative pool: it starts the sandbox and writes every vault secret,
+    /// waiting on each.
+    static func make(vault: LocalStoreServer, jobCount: Int, sandboxLatency: String, retryTimeout: String = "800ms")
+        async throws -> FleetFixture
+    {
+        try await OffPool.run {
+            try FleetFixture(
+                vault: vault, jobCount: jobCount, sandboxLatency: sandboxLatency, retryTimeout: retryTimeout)
+        }
+    }
+
+    /// The job's vault value, off the cooperative pool.
+    func vaultValue(_ index: Int) async throws -> String? {
+        try await OffPool.run { try self.vaultKey(index) }
+    }
+
     var environment: [String: String] {
         ProcessInfo.processInfo.environment.merging(["VAULT_TOKEN": LocalStoreServer.openBaoRootToken]) { $1 }
     }
@@ -101,12 +117,7 @@ final class FleetFixture: Sendable {
         -> RekeyProcess.Result
     {
         let environment = environment.merging(extra) { $1 }
-        return try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(
-                    with: Result { try RekeyProcess.run(arguments, stdin: stdin, environment: environment) })
-            }
-        }
+        return try await OffPool.run { try RekeyProcess.run(arguments, stdin: stdin, environment: environment) }
     }
 
     /// `rekey adopt --job JOB` of `key` as host `host` (adopt takes its identity from REKEY_HOST)

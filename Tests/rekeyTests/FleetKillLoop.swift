@@ -54,7 +54,8 @@ struct FleetKillLoop {
     {
         let began = Date()
         let url = try cluster.makeDatabase()
-        let fixture = try FleetFixture(vault: vault, jobCount: jobCount, sandboxLatency: "15ms", retryTimeout: "800ms")
+        let fixture = try await FleetFixture.make(
+            vault: vault, jobCount: jobCount, sandboxLatency: "15ms", retryTimeout: "800ms")
         defer { fixture.stop() }
         // The first run creates the schema the in-process reader needs.
         let first = try await fixture.runDetached(hostA(fixture, url: url, state: "state-first"))
@@ -81,7 +82,7 @@ struct FleetKillLoop {
         let started = Date()
         let clean = try RekeyProcess.start(
             Self.hostA(fixture, url: url, state: "state-clean"), environment: fixture.environment)
-        clean.waitUntilExit()
+        await OffPool.waitUntilExit(clean)
         let total = Date().timeIntervalSince(started)
         #expect(clean.terminationReason == .exit && clean.terminationStatus == 0, "a clean run failed")
         let aim = KillAim(
@@ -100,7 +101,7 @@ struct FleetKillLoop {
             let state = "state-a-\(iteration)"
             let process = try RekeyProcess.start(
                 Self.hostA(fixture, url: url, state: state), environment: fixture.environment)
-            usleep(UInt32(delay * 1_000_000))
+            try await Task.sleep(for: .seconds(delay))
             var killed = false
             _ = try await KillAim.approach(
                 process, target: target, jobs: jobs, random: random, evenAfterExit: false,
@@ -109,7 +110,7 @@ struct FleetKillLoop {
                     kill(process.processIdentifier, SIGKILL)
                     killed = true
                 })
-            process.waitUntilExit()
+            await OffPool.waitUntilExit(process)
             if killed { outcome.kills += 1 }
             try? FileManager.default.removeItem(atPath: fixture.dir.file(state))
 
@@ -152,7 +153,7 @@ struct FleetKillLoop {
         let bStarted = Date()
         var after = try await fixture.runDetached(hostB)
         #expect([0, 2].contains(after.status), "iteration \(iteration): host B exit \(after.status): \(after.stderr)")
-        #expect(try log.liveLeases() == 0, "iteration \(iteration): a lease is still held after host B's run")
+        #expect(try await log.liveLeases() == 0, "iteration \(iteration): a lease is still held after host B's run")
         // An intent B could not settle (no probe answer) stays open for the next run: one
         // must settle it.
         var histories = try await log.histories()
@@ -162,8 +163,9 @@ struct FleetKillLoop {
             histories = try await log.histories()
         }
         let events = try await log.jobEvents(after: base, since: iterationStart.addingTimeInterval(-2))
-        let current = try fixture.sandbox.currentKeys()
-        let regenerates = try fixture.sandbox.requests().filter { $0.endpoint == "regenerate" }
+        let sandbox = fixture.sandbox
+        let current = try await OffPool.run { try sandbox.currentKeys() }
+        let regenerates = try await OffPool.run { try sandbox.requests() }.filter { $0.endpoint == "regenerate" }
         for (index, account) in fixture.sandbox.accounts.enumerated() {
             let name = "job-\(index)"
             let history = histories[name]

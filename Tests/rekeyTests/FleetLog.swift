@@ -50,8 +50,8 @@ final class FleetLog: Sendable {
     }
 
     /// Leases that have not run out, by the database's clock.
-    func liveLeases() throws -> Int {
-        Int(try scalar("SELECT count(*) FROM leases WHERE lease_until > now()")) ?? -1
+    func liveLeases() async throws -> Int {
+        Int(try await scalar("SELECT count(*) FROM leases WHERE lease_until > now()")) ?? -1
     }
 
     /// Waits until every lease and every host registration has run out by the database's
@@ -62,7 +62,7 @@ final class FleetLog: Sendable {
         while Date() < deadline {
             let left =
                 Double(
-                    try scalar(
+                    try await scalar(
                         """
                         SELECT COALESCE(EXTRACT(EPOCH FROM GREATEST(
                             (SELECT max(lease_until) FROM leases), (SELECT max(alive_until) FROM hosts)) - now()), 0)
@@ -74,7 +74,10 @@ final class FleetLog: Sendable {
         return false
     }
 
-    private func scalar(_ sql: String) throws -> String {
-        try cluster.psql(database: database, sql).trimmingCharacters(in: .whitespacesAndNewlines)
+    private func scalar(_ sql: String) async throws -> String {
+        let (cluster, database) = (self.cluster, self.database)
+        return try await OffPool.run {
+            try cluster.psql(database: database, sql).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
     }
 }

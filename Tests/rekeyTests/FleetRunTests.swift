@@ -19,7 +19,7 @@ extension EndToEnd {
             }
             let direct = try cluster.makeDatabase()
             guard let url = throughPgBouncer ? await cluster.throughPgBouncer(direct) : direct else { return }
-            let fleet = try FleetFixture(vault: vault, jobCount: Self.jobCount, sandboxLatency: "200ms")
+            let fleet = try await FleetFixture.make(vault: vault, jobCount: Self.jobCount, sandboxLatency: "200ms")
             defer { fleet.stop() }
 
             let hosts = ["host-a", "host-b", "host-c"]
@@ -35,7 +35,8 @@ extension EndToEnd {
             }
 
             // Exactly once: one regenerate per job at the vendor, one `done` per job in the log.
-            let regenerates = try fleet.sandbox.requests().filter { $0.endpoint == "regenerate" }
+            let sandbox = fleet.sandbox
+            let regenerates = try await OffPool.run { try sandbox.requests() }.filter { $0.endpoint == "regenerate" }
             #expect(regenerates.count == Self.jobCount)
             let database = PostgresTestCluster.databaseName(of: direct)
             let doneByHost = try cluster.psql(
@@ -49,9 +50,9 @@ extension EndToEnd {
             for host in hosts { #expect((counts[host] ?? 0) >= 10, "\(host) rotated \(counts[host] ?? 0): \(counts)") }
 
             // Every sink holds the vendor's one live key; nothing waits in the shared spool.
-            let live = try fleet.sandbox.currentKeys()
+            let live = try await OffPool.run { try sandbox.currentKeys() }
             for (index, account) in fleet.sandbox.accounts.enumerated() {
-                #expect(try fleet.vaultKey(index) == live[account.organization], "job-\(index)")
+                #expect(try await fleet.vaultValue(index) == live[account.organization], "job-\(index)")
             }
             #expect(
                 try cluster.psql(database: database, "SELECT count(*) FROM spool").trimmingCharacters(
@@ -61,21 +62,21 @@ extension EndToEnd {
             let again = try await fleet.runDetached(
                 fleet.arguments(["run", "--trigger", "cron"], db: url, host: hosts[1]))
             #expect(again.status == 0, "\(again.stderr)")
-            #expect(try fleet.sandbox.requests().filter { $0.endpoint == "regenerate" }.count == Self.jobCount)
+            #expect(
+                try await OffPool.run { try sandbox.requests() }.filter { $0.endpoint == "regenerate" }.count
+                    == Self.jobCount)
 
             // The report names the host of each job's last rotation.
-            let report = try RekeyProcess.run(
-                ["audit", "report", "--format", "json", "--db", direct, "--jobs", fleet.dir.file("jobs")],
-                environment: fleet.environment)
+            let report = try await fleet.runDetached(
+                ["audit", "report", "--format", "json", "--db", direct, "--jobs", fleet.dir.file("jobs")])
             #expect(report.status == 0, "\(report.stderr)")
             #expect(report.stdout.contains("\"last_host\""))
             for host in hosts { #expect(report.stdout.contains("\"\(host)\""), "\(host)") }
 
-            let verify = try RekeyProcess.run(
+            let verify = try await fleet.runDetached(
                 fleet.arguments(["audit", "verify"], db: direct, host: hosts[0]).filter {
                     $0 != "--host" && $0 != hosts[0]
-                },
-                environment: fleet.environment)
+                })
             #expect(verify.status == 0, "\(verify.stdout)\n\(verify.stderr)")
         }
 
@@ -85,7 +86,7 @@ extension EndToEnd {
                 return
             }
             let url = try cluster.makeDatabase()
-            let fleet = try FleetFixture(vault: vault, jobCount: Self.jobCount, sandboxLatency: "400ms")
+            let fleet = try await FleetFixture.make(vault: vault, jobCount: Self.jobCount, sandboxLatency: "400ms")
             defer { fleet.stop() }
             // The first holds its registration while its rotations wait on the slow vendor.
             let first = try RekeyProcess.start(
@@ -103,11 +104,10 @@ extension EndToEnd {
                 }
                 try await Task.sleep(for: .milliseconds(50))
             }
-            let second = try RekeyProcess.run(
+            let second = try await fleet.runDetached(
                 fleet.arguments(["run"], db: url, host: "same").map {
                     $0 == fleet.dir.file("state-same") ? fleet.dir.file("state-other") : $0
-                },
-                environment: fleet.environment)
+                })
             #expect(second.status != 0)
             #expect(
                 second.stderr.contains("another live rekey process is registered as host 'same'"), "\(second.stderr)")
@@ -121,9 +121,10 @@ extension EndToEnd {
                 return
             }
             let url = try cluster.makeDatabase()
-            let fleet = try FleetFixture(vault: vault, jobCount: 2, sandboxLatency: "1ms")
+            let fleet = try await FleetFixture.make(vault: vault, jobCount: 2, sandboxLatency: "1ms")
             defer { fleet.stop() }
-            let live = try fleet.sandbox.currentKeys()
+            let sandbox = fleet.sandbox
+            let live = try await OffPool.run { try sandbox.currentKeys() }
             for (index, account) in fleet.sandbox.accounts.enumerated() {
                 let adopted = try await fleet.adopt(
                     "job-\(index)", key: live[account.organization] ?? "", db: url, host: "operator", state: "state-op")
