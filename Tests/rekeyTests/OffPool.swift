@@ -16,7 +16,6 @@ enum OffPool {
 
     /// Waits for `process` to exit without holding a cooperative thread.
     static func waitUntilExit(_ process: Process) async {
-        nonisolated(unsafe) let process = process
         _ = try? await run { process.waitUntilExit() }
     }
 }
