@@ -12,6 +12,9 @@ public enum AuditStep: String, Sendable, Hashable, CaseIterable, Codable {
     case probe
     case issued
     case sinkWritten = "sink-written"
+    /// Fleet, a job with `hosts: [..]`: the row's `host` wrote its own sinks with the secret
+    /// `newFingerprint` names (and ran its hooks); the job is `done` once every listed host has.
+    case delivered
     case verified
     case hook
     case done

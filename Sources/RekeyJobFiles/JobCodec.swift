@@ -25,6 +25,7 @@ package enum JobCodec {
         encode(job.location, into: &writer)
         writer.optional(job.previousID) { $0.string($1) }
         writer.optional(job.host) { $0.string($1) }
+        writer.array(job.hosts) { $0.string($1) }
     }
 
     package static func decode(_ reader: inout CacheBytes.Reader) throws(CacheBytes.Malformed) -> Job {
@@ -43,9 +44,11 @@ package enum JobCodec {
         let location = try decodeLocation(&reader)
         let previousID = try reader.optional { reader throws(CacheBytes.Malformed) in try reader.string() }
         let host = try reader.optional { reader throws(CacheBytes.Malformed) in try reader.string() }
+        let hosts = try reader.array { reader throws(CacheBytes.Malformed) in try reader.string() }
         return Job(
             name: name, tenant: tenant, env: env, provider: provider, credentials: credentials, policy: policy,
-            sinks: sinks, hooks: hooks, onFailure: onFailure, location: location, previousID: previousID, host: host)
+            sinks: sinks, hooks: hooks, onFailure: onFailure, location: location, previousID: previousID, host: host,
+            hosts: hosts)
     }
 
     // MARK: Provider

@@ -72,34 +72,70 @@ package struct JobDecoder {
         let onFailure = decodeHooks(map, key: "on_failure")
         if kind == .http, let policy { checkRevokeOverlap(policy: policy, map) }
         let previousID = decodePreviousID(map, provider: provider)
-        let host = decodeHost(map)
+        let (host, hosts) = decodeHost(map, provider: provider)
 
         guard reader.diagnostics.errorCount == before, let name, let tenant, let env, let provider, let policy
         else { return nil }
         return Job(
             name: name, tenant: tenant, env: env, provider: provider, credentials: credentials, policy: policy,
             sinks: sinks, hooks: hooks, onFailure: onFailure, location: map.location, previousID: previousID,
-            host: host)
+            host: host, hosts: hosts)
     }
 
     /// `host:` (fleet mode): the host identity (`--host` / REKEY_HOST) that alone claims the
-    /// job, for jobs whose file sinks live on that host. `hosts:` (several hosts delivering
-    /// their own file sinks) is refused by name, so nobody believes it works.
-    private mutating func decodeHost(_ map: YAMLNode) -> String? {
-        if let node = map["hosts"] {
-            reader.error(
-                node, "'hosts' (one job delivered by several hosts) is not supported by this version",
-                hint: "write one job per host, each with its own name and host: <identity>")
-        }
+    /// job, for jobs whose file sinks live on that host. `hosts: [..]`: several identities,
+    /// each of which delivers the job's file sinks on its own machine (one issues, each
+    /// delivers from the shared spool, `done` when all have). One or the other, never both.
+    private mutating func decodeHost(_ map: YAMLNode, provider: ProviderSpec?) -> (host: String?, hosts: [String]) {
+        let hosts = decodeHosts(map, provider: provider)
         guard let node = map["host"], let host = reader.string(map, "host", required: false, context: "a job")
-        else { return nil }
+        else { return (nil, hosts) }
         guard Self.isValidName(host) else {
-            reader.error(
-                node, "'host' must be a host identity of letters, digits, '.', '_' and '-' (at most 128)",
-                hint: "the value this host's rekey runs with: --host, REKEY_HOST, or its hostname")
-            return nil
+            reader.error(node, "'host' must be \(Self.hostIdentityRule)", hint: Self.hostIdentityHint)
+            return (nil, hosts)
         }
-        return host
+        if map["hosts"] != nil {
+            reader.error(
+                node,
+                "a job names either 'host' (one host delivers it) or 'hosts' (each listed host delivers it), not both",
+                hint: "keep host: \(host) alone, or add \(host) to hosts: and remove host:")
+        }
+        return (host, hosts)
+    }
+
+    private static let hostIdentityRule = "a host identity of letters, digits, '.', '_' and '-' (at most 128)"
+    private static let hostIdentityHint = "the value this host's rekey runs with: --host, REKEY_HOST, or its hostname"
+
+    /// `hosts: [a, b]`: at least two distinct identities (one host is `host:`).
+    private mutating func decodeHosts(_ map: YAMLNode, provider: ProviderSpec?) -> [String] {
+        guard let node = map["hosts"], let items = reader.list(map, "hosts") else { return [] }
+        var hosts: [String] = []
+        for item in items {
+            guard let host = item.scalar, Self.isValidName(host) else {
+                reader.error(item, "each of 'hosts' must be \(Self.hostIdentityRule)", hint: Self.hostIdentityHint)
+                continue
+            }
+            if hosts.contains(host) {
+                reader.error(item, "'hosts' names \(host) twice", hint: "list each host identity once")
+                continue
+            }
+            hosts.append(host)
+        }
+        if hosts.count == 1, items.count == 1 {
+            reader.error(node, "'hosts' lists one host", hint: "write host: \(hosts[0]) instead")
+            return []
+        }
+        // A regenerate kills the old key on the vendor's side as soon as the first host has
+        // the new one: every other host's app fails until its own rekey delivers.
+        if let provider, provider.rotationKillsOldCredential, hosts.count > 1 {
+            reader.warning(
+                node,
+                "with 'hosts', the first host to rotate this job kills the old key at the vendor; the other hosts' apps fail until their own rekey run delivers the new one",
+                hint:
+                    "run rekey on every listed host from the same schedule (a host that finds another delivering waits for it), or use a vendor rotation that keeps the old key working (rotation: two-key)"
+            )
+        }
+        return hosts
     }
 
     /// `previous_id:`: the id of the credential a two-key job holds before its first rotation,

@@ -42,12 +42,17 @@ public struct Job: Sendable, Hashable {
     /// `host:` (fleet mode): the one host identity that claims this job; nil: any host may
     /// (allowed only when every sink is remote). One host ignores it.
     public var host: String?
+    /// `hosts: [..]` (fleet mode): the host identities that each deliver this job's file
+    /// sinks on their own machine. One of them claims and issues; each then writes its own
+    /// files from the shared spool, and the job is `done` when every one has. Empty unless
+    /// given; never set together with `host`. One host ignores it.
+    public var hosts: [String]
 
     public init(
         name: String, tenant: String, env: String, provider: ProviderSpec,
         credentials: [String: CredentialReference], policy: Policy, sinks: [SinkSpec],
         hooks: [HookSpec] = [], onFailure: [HookSpec] = [], location: SourceLocation, declaredAt: Date? = nil,
-        previousID: String? = nil, host: String? = nil
+        previousID: String? = nil, host: String? = nil, hosts: [String] = []
     ) {
         self.name = name
         self.tenant = tenant
@@ -62,6 +67,7 @@ public struct Job: Sendable, Hashable {
         self.declaredAt = declaredAt
         self.previousID = previousID
         self.host = host
+        self.hosts = hosts
     }
 
     public var kind: ProviderKind { provider.kind }

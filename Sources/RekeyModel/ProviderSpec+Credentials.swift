@@ -18,4 +18,8 @@ extension ProviderSpec {
         guard case .http(let spec) = self else { return kind.replacedCredentialKey }
         return spec.rotation == .login ? nil : spec.replaces
     }
+
+    /// The rotation kills the credential it replaces (a regenerate): the app is down until
+    /// it reloads onto the new one. A login and a two-key issue leave the old one working.
+    public var rotationKillsOldCredential: Bool { replacedCredentialKey != nil && twoKeyRevoke == nil }
 }

@@ -25,6 +25,12 @@ public struct PlanEntry: Sendable, Hashable, Codable {
     public var expiry: Date?
     /// The credential lives less than the time between runs (`ShortLifetimeWarning`).
     public var warning: String?
+    /// Fleet mode: the host identities the job names (`host:` or `hosts: [..]`); nil when
+    /// any host may take it.
+    public var hosts: [String]?
+    /// Fleet, `hosts: [..]`: the listed hosts that have not yet delivered the secret one of
+    /// them issued (the job is done when none are left); nil when nothing is in flight.
+    public var pendingHosts: [String]?
 }
 
 public enum Plan {
@@ -67,18 +73,28 @@ public enum Plan {
             let decision = Scheduler.decide(job: job, history: history, now: now, force: force)
             let warning = ShortLifetimeWarning.check(
                 job: job, lifetime: history.lifetime ?? job.statedLifetime, interval: interval)
+            let hosts = job.host.map { [$0] } ?? (job.hosts.isEmpty ? nil : job.hosts)
+            let pending = history.hostsPending(of: job.hosts)
             return PlanEntry(
                 job: job.name, tenant: job.tenant, env: job.env, provider: job.kind.rawValue,
                 sinks: job.sinks.map { "\($0.id) (\($0.kind.rawValue))" }, due: decision.isDue,
-                hooksOnly: decision.hooksOnly, reason: decision.explanation, nextDue: decision.nextDue,
+                hooksOnly: decision.hooksOnly,
+                reason: pending.isEmpty
+                    ? decision.explanation
+                    : "delivered by \(history.deliveredHosts.joined(separator: ", ")); pending on \(pending.joined(separator: ", "))",
+                nextDue: decision.nextDue,
                 overdue: decision.isOverdue, state: JobState.derive(history: history, decision: decision),
-                lastSuccess: history.currentSince, expiry: history.expiry, warning: warning?.description)
+                lastSuccess: history.currentSince, expiry: history.expiry, warning: warning?.description,
+                hosts: hosts, pendingHosts: pending.isEmpty ? nil : pending)
         }
     }
 
     public static func table(_ entries: [PlanEntry], now: Date) -> String {
+        // A fleet's jobs name their hosts; a column only when some job does.
+        let showHosts = entries.contains { $0.hosts != nil }
         var table = TextTable(
-            header: ["JOB", "TENANT", "ENV", "PROVIDER", "SINKS", "DUE", "STATE", "NEXT DUE", "EXPIRES", "WHY"])
+            header: ["JOB", "TENANT", "ENV", "PROVIDER", "SINKS"] + (showHosts ? ["HOSTS"] : [])
+                + ["DUE", "STATE", "NEXT DUE", "EXPIRES", "WHY"])
         for entry in entries {
             let next: String
             if let nextDue = entry.nextDue {
@@ -87,12 +103,13 @@ public enum Plan {
             } else {
                 next = "-"
             }
-            table.append([
-                entry.job, entry.tenant, entry.env, entry.provider, entry.sinks.joined(separator: ", "),
-                entry.due ? (entry.hooksOnly ? "hooks" : "yes") : "no",
-                entry.overdue ? "overdue" : entry.state.rawValue, next,
-                entry.expiry.map(Timestamps.iso8601) ?? "-", entry.reason,
-            ])
+            table.append(
+                [entry.job, entry.tenant, entry.env, entry.provider, entry.sinks.joined(separator: ", ")]
+                    + (showHosts ? [entry.hosts?.joined(separator: ", ") ?? "any"] : []) + [
+                        entry.due ? (entry.hooksOnly ? "hooks" : "yes") : "no",
+                        entry.overdue ? "overdue" : entry.state.rawValue, next,
+                        entry.expiry.map(Timestamps.iso8601) ?? "-", entry.reason,
+                    ])
         }
         let due = entries.count { $0.due }
         let warnings = entries.compactMap(\.warning).map { "\nwarning: \($0)" }.joined()

@@ -77,7 +77,8 @@ public enum PrometheusExposition {
                 family("rekey_run_duration_seconds", "Wall time of the last run's rotations.", [("", summary.seconds)])
             }
             let kinds: [JobOutcome.Kind] = [
-                .rotated, .recovered, .hooksRerun, .revoked, .failed, .needsRecovery, .unsettled, .hookFailed,
+                .rotated, .delivered, .recovered, .hooksRerun, .revoked, .failed, .needsRecovery, .unsettled,
+                .hookFailed,
                 .revokeFailed, .locked, .notStarted,
             ]
             family(

@@ -36,7 +36,7 @@ extension RunSummary {
         }
         if !problemsOnly || exitStatus != .ok {
             let parts = [
-                JobOutcome.Kind.rotated, .recovered, .hooksRerun, .revoked, .planned, .checked, .failed,
+                JobOutcome.Kind.rotated, .delivered, .recovered, .hooksRerun, .revoked, .planned, .checked, .failed,
                 .needsRecovery, .unsettled, .hookFailed, .revokeFailed, .locked, .notStarted,
             ]
             .compactMap { kind in count(kind) > 0 ? "\(count(kind)) \(kind.rawValue)" : nil }

@@ -7,7 +7,7 @@ import Foundation
 
 extension JobHistory {
     /// The format byte that leads every stored state.
-    static let stateEncodingFormat: UInt8 = 3
+    static let stateEncodingFormat: UInt8 = 4
 
     /// The stored form: the format byte, then every field in declaration order.
     func stateEncoding() -> [UInt8] {
@@ -23,10 +23,12 @@ extension JobHistory {
             (configurationProblem ? 1 : 0) | (openIntent ? 2 : 0) | (needsRecovery ? 4 : 0) | (hookFailed ? 8 : 0))
         for text in [
             lastError, doneFingerprint, provenProbe, tenant, env, provider, currentCredentialID, pendingRevokeID,
-            pendingRevokeFingerprint, lastHost,
+            pendingRevokeFingerprint, lastHost, deliveringFingerprint,
         ] {
             StateFields.put(text, into: &out)
         }
+        StateFields.put(Int64(deliveredHosts.count), into: &out)
+        for host in deliveredHosts { StateFields.put(host, into: &out) }
         return out
     }
 
@@ -63,6 +65,13 @@ extension JobHistory {
         pendingRevokeID = try fields.text()
         pendingRevokeFingerprint = try fields.text()
         lastHost = try fields.text()
+        deliveringFingerprint = try fields.text()
+        let hosts = try fields.integer()
+        guard (0...1024).contains(hosts) else { throw .unreadable }
+        for _ in 0..<hosts {
+            guard let host = try fields.text() else { throw .unreadable }
+            deliveredHosts.append(host)
+        }
         guard fields.isAtEnd else { throw .unreadable }
     }
 }

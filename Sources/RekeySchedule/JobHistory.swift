@@ -66,6 +66,19 @@ public struct JobHistory: Sendable, Hashable, Codable {
     /// job rows name no host).
     public var lastHost: String?
 
+    /// Fleet, `hosts: [..]`: the secret being delivered host by host (its fingerprint), and
+    /// the hosts that recorded `delivered` for it, in order. Set from the first `delivered`
+    /// row after its `issued`; cleared by the `done` that ends it (and by any other new key),
+    /// so every row it rests on lies after the last `done`, in the history subset.
+    public var deliveringFingerprint: String?
+    public var deliveredHosts: [String] = []
+
+    /// The hosts of `hosts` still to deliver the secret in flight (none when nothing is).
+    public func hostsPending(of hosts: [String]) -> [String] {
+        guard deliveringFingerprint != nil else { return [] }
+        return hosts.filter { !deliveredHosts.contains($0) }
+    }
+
     /// The job's identity as last recorded (for jobs that are in the log but no job file).
     public var tenant: String?
     public var env: String?
@@ -117,7 +130,15 @@ public struct JobHistory: Sendable, Hashable, Codable {
             openIntent = false
             unsettledRuns = 0
             record(expiry: event.expiry, at: event.time, issued: true)
+            clearDelivery()
+        case .delivered:
+            if event.newFingerprint != deliveringFingerprint {
+                deliveringFingerprint = event.newFingerprint
+                deliveredHosts = []
+            }
+            if let host = event.host, !deliveredHosts.contains(host) { deliveredHosts.append(host) }
         case .done:
+            clearDelivery()
             openIntent = false
             unsettledRuns = 0
             lastSuccess = event.time
@@ -135,6 +156,7 @@ public struct JobHistory: Sendable, Hashable, Codable {
             lastError = nil
             needsRecovery = false
         case .adopted, .recovered:
+            clearDelivery()
             openIntent = false
             unsettledRuns = 0
             if event.step == .adopted {
@@ -144,6 +166,7 @@ public struct JobHistory: Sendable, Hashable, Codable {
             }
             needsRecovery = false
         case .baselined:
+            clearDelivery()
             openIntent = false
             baselinedAt = event.time
             record(expiry: event.expiry, at: event.time)
@@ -192,6 +215,11 @@ public struct JobHistory: Sendable, Hashable, Codable {
         case .probe, .sinkWritten, .runStarted, .runFinished, .migrated:
             break
         }
+    }
+
+    private mutating func clearDelivery() {
+        deliveringFingerprint = nil
+        deliveredHosts = []
     }
 
     public static func fold(_ events: some Sequence<AuditEvent>) -> [String: JobHistory] {

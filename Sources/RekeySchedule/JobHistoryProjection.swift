@@ -7,7 +7,7 @@ import RekeyAudit
 
 public struct JobHistoryProjection: AuditProjection {
     /// Change it whenever `JobHistory.apply` or its fields change: the table is rebuilt.
-    public static let version = "job-history-5"
+    public static let version = "job-history-6"
 
     public init() {}
 

@@ -75,6 +75,11 @@ public struct CrashingSpool: SpoolStore {
         guard (try? crash.effect("spool-remove")) != nil else { return }
         await inner.remove(job: job, fingerprint: fingerprint)
     }
+
+    public func removeSuperseded(job: String, keeping fingerprint: String) async {
+        guard (try? crash.effect("spool-remove")) != nil else { return }
+        await inner.removeSuperseded(job: job, keeping: fingerprint)
+    }
 }
 
 public struct CrashingSinks: SinkWriter {

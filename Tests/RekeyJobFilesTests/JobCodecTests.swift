@@ -41,6 +41,7 @@ import Testing
             credentials: {access_key: {env: QRVEY_ACCESS_KEY}}
             policy: {every: 12h}
             sinks: [{id: token, kind: file, path: /srv/qrvey/admin.token}]
+            hosts: [web-1, web-2]
           - name: composer
             tenant: beta
             env: prod
@@ -134,7 +135,7 @@ import Testing
             return
         }
         let expected: [(Any, Int)] = [
-            (job, 13), (job.location, 3), (questionPro, 3), (admin, 4), (composerSpec, 7), (http, 10),
+            (job, 14), (job.location, 3), (questionPro, 3), (admin, 4), (composerSpec, 7), (http, 10),
             (http.issue, 4), (http.issue.headers[0], 2), (probe, 3),
             (HTTPProviderSpec.Revoke(request: http.issue), 2), (job.policy, 7), (job.policy.retry, 5),
             (job.sinks[0], 10), (vault, 6), (aws, 4), (job.hooks[0], 2), (http.issue.url, 2), (http.secret, 1),

@@ -120,4 +120,38 @@ import Testing
         #expect(try await opened.log.histories() == JobHistory.fold(all))
         #expect(try await opened.log.jobStates(version: JobHistoryProjection.version)?.count == 3)
     }
+
+    /// `hosts: [..]` jobs: the hosts that delivered a secret come from rows after its
+    /// `issued`; the `done` that ends it clears them, so the subset (everything since the last
+    /// `done`, and only the newest row of each kind before it) folds to the same history.
+    @Test(arguments: Store.allCases)
+    func deliveriesHostByHostFoldTheSameFromTheSubset(store: Store) async throws {
+        guard let opened = try await Self.open(store) else { return }
+        defer { opened.close() }
+        var time = Date(timeIntervalSince1970: 1_800_000_000)
+        func row(_ step: AuditStep, _ fingerprint: String?, host: String) -> AuditEvent {
+            time += 1
+            var event = AuditEvent(time: time, runID: "run-\(host)", step: step, job: "job-a", host: host)
+            event.newFingerprint = fingerprint
+            return event
+        }
+        let first: [AuditEvent] = [
+            row(.issued, "fp-1", host: "a"), row(.delivered, "fp-1", host: "a"), row(.delivered, "fp-1", host: "b"),
+            row(.delivered, "fp-1", host: "c"), row(.done, "fp-1", host: "c"),
+        ]
+        let second: [AuditEvent] = [
+            row(.issued, "fp-2", host: "b"), row(.delivered, "fp-2", host: "b"), row(.delivered, "fp-2", host: "c"),
+        ]
+        for batch in [first, second] {
+            try await opened.log.append(contentsOf: batch)
+            let all = try await opened.log.events(AuditEventFilter())
+            #expect(try await opened.log.historiesFromChain() == JobHistory.fold(all))
+            #expect(try await opened.log.histories() == JobHistory.fold(all))
+        }
+        let history = try #require(try await opened.log.historiesFromChain()["job-a"])
+        #expect(history.deliveringFingerprint == "fp-2")
+        #expect(history.deliveredHosts == ["b", "c"])
+        #expect(history.hostsPending(of: ["a", "b", "c"]) == ["a"])
+        #expect(try await opened.log.historyFromChain(of: "job-a") == history)
+    }
 }

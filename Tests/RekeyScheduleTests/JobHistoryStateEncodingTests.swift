@@ -46,6 +46,9 @@ import Testing
         history.currentCredentialID = text()
         history.pendingRevokeID = text()
         history.pendingRevokeFingerprint = text()
+        history.lastHost = text()
+        history.deliveringFingerprint = text()
+        history.deliveredHosts = (0..<Int(random.nextUInt64() % 4)).map { _ in text() ?? "" }
         return history
     }
 

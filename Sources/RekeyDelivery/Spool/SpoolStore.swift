@@ -21,6 +21,11 @@ public protocol SpoolStore: Sendable {
     /// Removes the job's entry of the secret with `fingerprint` and no other: a shared spool
     /// can hold a second entry, written late by a host whose lease was taken over.
     func remove(job: String, fingerprint: String) async
+    /// After an operator adopted the secret with `fingerprint` as the job's key and it was
+    /// delivered: removes every other secret spooled for the job. They are superseded (the
+    /// operator named the key the vendor holds), and while two of them were kept the job
+    /// needed recovery on every run.
+    func removeSuperseded(job: String, keeping fingerprint: String) async
 }
 
 extension SpoolStore {
@@ -33,6 +38,13 @@ extension SpoolStore {
 
     /// One host's spool holds one entry per job.
     public func remove(job: String, fingerprint: String) async { await remove(job: job) }
+
+    /// One host's spool holds one entry per job: the adopted secret replaced it.
+    public func removeSuperseded(job: String, keeping fingerprint: String) async {
+        for entry in (try? await entries(of: job))?.entries ?? [] where entry.fingerprint != fingerprint {
+            await remove(job: job, fingerprint: entry.fingerprint)
+        }
+    }
 }
 
 /// What the spool holds.

@@ -1,6 +1,8 @@
 // Which jobs a fleet host takes (DESIGN, "Fleet mode", affinity): a job with a `file` or
 // `env-file` sink writes a file on one machine, so it names that machine's identity with
-// `host:` and only that host claims it; a job whose sinks are all remote runs on any host.
+// `host:` and only that host claims it — or names several with `hosts: [..]`, and each of
+// them claims it in turn to write its own files (`HostShare`); a job whose sinks are all
+// remote runs on any host.
 // A job with a local sink and no `host:` is refused on every host, with the way out, rather
 // than written to whichever host claimed it first.
 
@@ -25,11 +27,13 @@ public enum FleetAffinity {
         for job in jobs {
             if let pinned = job.host {
                 if pinned == host { mine.append(job) } else { elsewhere.insert(job.name) }
+            } else if !job.hosts.isEmpty {
+                if job.hosts.contains(host) { mine.append(job) } else { elsewhere.insert(job.name) }
             } else if let local = job.sinks.first(where: { !$0.kind.isRemote }) {
                 refused.append(
                     (
                         job,
-                        "in fleet mode a job with a \(local.kind.rawValue) sink ('\(local.id)') must name the host that writes it: add host: <identity> to the job (the value of --host / REKEY_HOST on that machine); jobs whose sinks are all remote run on any host"
+                        "in fleet mode a job with a \(local.kind.rawValue) sink ('\(local.id)') must name the host that writes it: add host: <identity> to the job (the value of --host / REKEY_HOST on that machine), or hosts: [<identity>, ...] when each of several machines has the file; jobs whose sinks are all remote run on any host"
                     ))
             } else {
                 mine.append(job)

@@ -101,6 +101,17 @@ public struct FleetSpool: SpoolStore {
         }
     }
 
+    /// Every shared row of the job but `fingerprint`'s, by fingerprint, and this host's copy
+    /// if it holds another secret (an unreadable copy was set aside by `LocalSpool`).
+    public func removeSuperseded(job: String, keeping fingerprint: String) async {
+        for row in (try? await shared.rows(job: job)) ?? [] where row.fingerprint != fingerprint {
+            try? await shared.delete(job: job, fingerprint: row.fingerprint)
+        }
+        if let copy = try? local.read(job: job), copy.fingerprint != fingerprint {
+            await local.remove(job: job)
+        }
+    }
+
     /// Removes the job's entry only when it has exactly one (shared rows and this host's copy
     /// together): two secrets of one job wait for an operator (`all()` reports them), and
     /// deleting either could delete the key the vendor holds. When the table cannot be read,

@@ -74,6 +74,11 @@ public struct Adoption: Sendable {
         _ = await procedure.journal.adopted(fingerprint: spooled.fingerprint)
         let started = environment.clock.now()
         let reason = await procedure.complete(.spooled(spooled), verification: verify ? .byPolicy(provider) : .skip)
+        // Delivered and `done` (a failed hook comes after both): what else the spool held
+        // for the job is superseded by the key the operator named.
+        if reason == nil || reason?.outcome == .hookFailed {
+            await environment.spool.removeSuperseded(job: job.name, keeping: spooled.fingerprint)
+        }
         return JobOutcome(
             job, reason?.outcome ?? .recovered, seconds: environment.clock.now().timeIntervalSince(started),
             message: reason?.description)

@@ -18,12 +18,15 @@ struct DeliveryStage: Sendable {
     let environment: RunEnvironment
     let journal: JobJournal
 
-    /// Writes every sink; `rows` gets a `sink-written` row for each sink written (the caller
+    /// Writes every sink of `sinks` (default: all the job's; a `hosts:` job's `HostShare`
+    /// names this host's); `rows` gets a `sink-written` row for each sink written (the caller
     /// commits them, whatever the result).
-    func deliver(_ spooled: SpooledSecret, rows: inout [AuditEvent]) async -> Result<DeliveredSecret, RotationReason> {
+    func deliver(_ spooled: SpooledSecret, to sinks: [SinkSpec]? = nil, rows: inout [AuditEvent]) async
+        -> Result<DeliveredSecret, RotationReason>
+    {
         let job = journal.job
         var failures: [String] = []
-        for sink in job.sinks {
+        for sink in sinks ?? job.sinks {
             do {
                 if sink.kind.isRemote {
                     try await deliverRemote(spooled, to: sink)

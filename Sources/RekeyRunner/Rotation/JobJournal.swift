@@ -90,6 +90,14 @@ struct JobJournal: Sendable {
         return event
     }
 
+    /// Fleet, `hosts: [..]`: this run's host wrote its sinks with the secret and ran its hooks.
+    func deliveredRow(fingerprint: String, pending: [String]) -> AuditEvent {
+        let rest = pending.isEmpty ? "every listed host has it" : "still to deliver: " + pending.joined(separator: ", ")
+        var event = row(.delivered, "delivered on \(run.host ?? "this host"); \(rest)")
+        event.newFingerprint = fingerprint
+        return event
+    }
+
     func verifiedRow(fingerprint: String, provenProbe: String?) -> AuditEvent {
         var event = row(.verified)
         event.newFingerprint = fingerprint

@@ -90,7 +90,7 @@ public struct Recovery: Sendable {
         let histories = (try? await environment.audit.historiesFromChain()) ?? [:]
         for job in jobs where !spooledJobs.contains(job.name) && histories[job.name]?.openIntent == true {
             if let outcome = await claimed(
-                job, { holder, history in await holder.recoverClaimed(job, history: history) })
+                job, { holder, history in await holder.recoverClaimed(job, history: history).outcome })
             {
                 outcomes.append(outcome)
             }
@@ -112,24 +112,39 @@ public struct Recovery: Sendable {
         return outcome
     }
 
+    /// What a host that just claimed a job found left to finish.
+    enum Claimed: Sendable {
+        /// Nothing: rotate the job as scheduled.
+        case nothingLeft
+        /// Finished (or left for later, e.g. a `hosts:` secret this host already delivered
+        /// while others still have to): no rotation this run. The outcome, if there is one
+        /// to report.
+        case handled(JobOutcome?)
+
+        var outcome: JobOutcome? {
+            if case .handled(let outcome) = self { outcome } else { nil }
+        }
+    }
+
     /// A fleet host that just claimed `job` finishes what an earlier holder left: its spooled
     /// secret, or its intent with no outcome. A holder whose lease ran out may still be
     /// answering its vendor call, so a takeover first waits out one attempt's timeout and
-    /// looks at the spool again. Nil when nothing was left (rotate as scheduled).
-    func recoverClaimed(_ job: Job, history: JobHistory) async -> JobOutcome? {
-        if let entry = await spooled(job) { return await entry() }
-        guard history.openIntent else { return nil }
+    /// looks at the spool again.
+    func recoverClaimed(_ job: Job, history: JobHistory) async -> Claimed {
+        if let entry = await spooled(job) { return .handled(await entry()) }
+        guard history.openIntent else { return .nothingLeft }
         if environment.jobLease.tookOver, !environment.vendors.provider(for: job).isIdempotent {
             try? await environment.clock.sleep(for: job.policy.retry.timeout)
-            if let entry = await spooled(job) { return await entry() }
+            if let entry = await spooled(job) { return .handled(await entry()) }
         }
-        return await settleOpenIntent(job, history: history)
+        guard let settled = await settleOpenIntent(job, history: history) else { return .nothingLeft }
+        return .handled(settled)
     }
 
     /// The recovery of the job's spool entry (or of its unreadable one), if it has one. A
     /// spool that cannot be read (a fleet's database did not answer) may hide a secret
     /// another host issued: the job is left alone this run.
-    private func spooled(_ job: Job) async -> (() async -> JobOutcome)? {
+    private func spooled(_ job: Job) async -> (() async -> JobOutcome?)? {
         let contents: SpoolContents
         do {
             contents = try await environment.spool.entries(of: job.name)
@@ -152,8 +167,11 @@ public struct Recovery: Sendable {
         }
     }
 
-    func recover(_ entry: SpooledSecret, job: Job, history: JobHistory) async -> JobOutcome {
+    /// Rolls `entry` forward. Nil when there was nothing to report: a `hosts:` secret this
+    /// host already delivered (the others still have to), or its leftover copy once done.
+    func recover(_ entry: SpooledSecret, job: Job, history: JobHistory) async -> JobOutcome? {
         let procedure = RotationProcedure(environment: environment, run: run, job: job)
+        let share = HostShare(job: job, run: run, history: history, fingerprint: entry.fingerprint)
         // Stale or not is decided by the chain's order and fingerprints, never by clocks
         // (a clock stepped back must not make the only copy of a key look old).
         let keys =
@@ -174,12 +192,19 @@ public struct Recovery: Sendable {
             environment.log("job '\(job.name)': discarded a stale spooled secret (a newer one is recorded)")
             return JobOutcome(job, .recovered, message: "discarded a stale spooled secret (a newer one is recorded)")
         }
+        if recorded, history.doneFingerprint == entry.fingerprint, share != nil {
+            // Every listed host delivered it and ran its hooks before recording so: a copy
+            // is all that is left (this host's own, or the shared row a crash kept).
+            await environment.spool.remove(job: job.name, fingerprint: entry.fingerprint)
+            return nil
+        }
         if recorded, history.doneFingerprint == entry.fingerprint {
             // Delivered and done; only the hooks (and removing the spool) were left.
             let failure = await procedure.runHooks(scrubbing: [entry.secret])
             await environment.spool.remove(job: job.name, fingerprint: entry.fingerprint)
             return JobOutcome(job, failure == nil ? .hooksRerun : .hookFailed, message: failure?.description)
         }
+        if let share, share.deliveredHere { return nil }
         if !recorded {
             // The run stopped between spooling and the `issued` row: record it now.
             await procedure.journal.issued(
@@ -192,8 +217,17 @@ public struct Recovery: Sendable {
         let plan = RevokePlan.after(
             job: job, history: history, newID: entry.credentialID, oldFingerprint: history.doneFingerprint,
             now: environment.clock.now())
-        if let reason = await procedure.complete(.spooled(entry), verification: .byPolicy(provider), revoke: plan) {
+        if let reason = await procedure.complete(
+            .spooled(entry), verification: .byPolicy(provider), revoke: plan, share: share)
+        {
             return JobOutcome(job, reason.outcome, message: reason.description).because(reason)
+        }
+        if let share {
+            return JobOutcome(
+                job, .delivered,
+                message: share.pendingAfter.isEmpty
+                    ? "delivered on this host the secret another listed host issued; every listed host has it now"
+                    : share.waitingSentence)
         }
         return JobOutcome(job, .recovered, message: "delivered the secret an interrupted run had spooled")
     }

@@ -61,11 +61,25 @@ struct RotationProcedure: Sendable {
             let plan = RevokePlan.after(
                 job: job, history: history, newID: issued.credentialID, oldFingerprint: oldFingerprint,
                 now: environment.clock.now())
-            if let reason = await complete(kept, verification: verification, revoke: plan) {
+            // A secret only in memory is for no other host to deliver: this one writes all.
+            let share: HostShare? =
+                if case .spooled = kept {
+                    HostShare(job: job, run: journal.run, history: JobHistory(), fingerprint: kept.secret.fingerprint)
+                } else { nil }
+            if let reason = await complete(kept, verification: verification, revoke: plan, share: share) {
                 return outcome(reason.outcome, attempts: attempts, reason.description).because(reason)
             }
             if case .inMemoryOnly(_, let why) = kept {
-                return outcome(.rotated, attempts: attempts, RotationReason.deliveredWithoutSpool(why).description)
+                var text = RotationReason.deliveredWithoutSpool(why).description
+                let others = job.hosts.filter { $0 != journal.run.host }
+                if journal.run.host != nil, !others.isEmpty {
+                    text +=
+                        "; the other hosts of hosts: (\(others.joined(separator: ", "))) cannot receive it from the spool: on each, \(NextStep.adopt(job: job.name)) with the value this host's sinks now hold"
+                }
+                return outcome(.rotated, attempts: attempts, text)
+            }
+            if let share, !share.pendingAfter.isEmpty {
+                return outcome(.rotated, attempts: attempts, share.waitingSentence)
             }
             // Say what was survived: an operator reading "2 attempts" wants to know why.
             var details = survived.isEmpty ? [] : ["survived: " + survived.joined(separator: "; ")]
@@ -93,14 +107,18 @@ struct RotationProcedure: Sendable {
     ///
     /// `revoke` (two-key): a pending revoke of the previous credential is committed with `done`,
     /// so it cannot be lost between the two.
-    func complete(_ kept: SpoolStage.Kept, verification: Verification, revoke: RevokePlan = .nothing) async
-        -> RotationReason?
-    {
+    ///
+    /// `share` (fleet, `hosts: [..]`): this host writes only its share of the sinks and
+    /// records `delivered`; `done` (and the revoke, and removing the spool) waits for the
+    /// last listed host to deliver.
+    func complete(
+        _ kept: SpoolStage.Kept, verification: Verification, revoke: RevokePlan = .nothing, share: HostShare? = nil
+    ) async -> RotationReason? {
         let spooled = kept.secret
         let inSpool: Bool
         if case .spooled = kept { inSpool = true } else { inSpool = false }
         // A two-key issue leaves the old credential working, like a login.
-        let oldKeyDied = job.provider.replacedCredentialKey != nil && job.provider.twoKeyRevoke == nil
+        let oldKeyDied = job.provider.rotationKillsOldCredential
         let verify = VerifyStage(environment: environment, journal: journal)
         var rows: [AuditEvent] = []
         if !oldKeyDied, let rejected = await verify.verify(spooled, verification, rows: &rows) {
@@ -116,7 +134,7 @@ struct RotationProcedure: Sendable {
             return reason
         }
         if case .failure(let reason) = await DeliveryStage(environment: environment, journal: journal).deliver(
-            spooled, rows: &rows)
+            spooled, to: share?.sinks(of: job), rows: &rows)
         {
             let final = inSpool ? reason : .undeliveredWithoutSpool(job: job.name, reason.description)
             await journal.record(final, after: rows)
@@ -128,6 +146,14 @@ struct RotationProcedure: Sendable {
         if oldKeyDied, let rejected = await verify.verify(spooled, verification, rows: &rows) {
             await journal.record(rejected, after: rows)
             return rejected
+        }
+        if let share {
+            rows.append(journal.deliveredRow(fingerprint: spooled.fingerprint, pending: share.pendingAfter))
+            // Other hosts still deliver from the spool: it stays, and nothing is done yet.
+            guard share.pendingAfter.isEmpty else {
+                await journal.commit(rows)
+                return hookFailure
+            }
         }
         var pending: [AuditEvent] = []
         if case .revoke(let id, let due, let revokedFingerprint, _) = revoke {

@@ -9,6 +9,9 @@ public struct JobOutcome: Sendable, Hashable, Codable {
         case rotated
         /// A spooled secret from an earlier, interrupted run was delivered.
         case recovered
+        /// Fleet, `hosts: [..]`: this host wrote its own sinks with a secret another listed
+        /// host issued, and ran its hooks.
+        case delivered
         /// Only the hooks ran again (the secret was delivered earlier).
         case hooksRerun = "hooks-rerun"
         /// Would rotate (dry run).

@@ -58,7 +58,7 @@ public struct RotationRun: Sendable {
         let recoveredNames = Set(outcomes.map(\.job))
         var pendingRecovery: [String] = []
         var backingOff: [RunSummary.BackingOff] = []
-        var due: [(Job, ScheduleDecision, JobHistory)] = []
+        var due: [DueJob] = []
         for job in jobs where !recoveredNames.contains(job.name) {
             let history = histories[job.name] ?? JobHistory()
             let decision = Scheduler.decide(
@@ -86,12 +86,24 @@ public struct RotationRun: Sendable {
         return summary
     }
 
+    typealias DueJob = (job: Job, decision: ScheduleDecision, history: JobHistory)
+
+    /// What trying one job came to.
+    private enum Attempt: Sendable {
+        /// Another process holds the job.
+        case held
+        /// Done with it this run; the outcome, if there is one to report.
+        case finished(JobOutcome?)
+    }
+
     /// Rotates the due jobs, at most `concurrency` at once and `maxRotations` in all.
-    private func rotate(_ due: [(Job, ScheduleDecision, JobHistory)]) async -> [JobOutcome] {
+    private func rotate(_ due: [DueJob]) async -> [JobOutcome] {
         var queue = due[...]
         var outcomes: [JobOutcome] = []
         var started = 0
-        await withTaskGroup(of: JobOutcome?.self) { group in
+        // Fleet, `hosts: [..]`: jobs of this host that another listed host held meanwhile.
+        var heldByAnotherHost: [DueJob] = []
+        await withTaskGroup(of: (DueJob, Attempt).self) { group in
             var inFlight = 0
             func startNext() -> Bool {
                 guard let (job, decision, history) = queue.first else { return false }
@@ -99,14 +111,19 @@ public struct RotationRun: Sendable {
                 if let cap = options.maxRotations, !decision.hooksOnly, started >= cap { return false }
                 queue = queue.dropFirst()
                 if !decision.hooksOnly { started += 1 }
-                group.addTask { await self.runOne(job, decision, history) }
+                group.addTask { ((job, decision, history), await self.runOne(job, decision, history)) }
                 inFlight += 1
                 return true
             }
             while inFlight < max(1, options.concurrency), startNext() {}
-            while let finished = await group.next() {
+            while let (tried, attempt) = await group.next() {
                 inFlight -= 1
-                if let outcome = finished {
+                switch attempt {
+                case .held where run.host != nil && !tried.job.hosts.isEmpty && !options.dryRun:
+                    heldByAnotherHost.append(tried)
+                case .held, .finished(nil):
+                    break
+                case .finished(let outcome?):
                     progress(outcome)
                     outcomes.append(outcome)
                 }
@@ -115,23 +132,54 @@ public struct RotationRun: Sendable {
         }
         let reason = stopRequested() != nil ? "stop requested before it started" : "--max-rotations reached"
         outcomes += queue.map { JobOutcome($0.0, .notStarted, message: reason) }
+        return outcomes + (await deliverAfterOtherHosts(heldByAnotherHost))
+    }
+
+    /// Fleet, `hosts: [..]`: the listed hosts usually run from one schedule, and the host
+    /// that claims the job first issues it while the others find it held. Each of them waits
+    /// for the holder to let go and then takes its own turn (delivering its files from the
+    /// shared spool), so the hosts' files differ for seconds rather than until their next
+    /// run — which for a regenerate is how long the others' apps hold a dead key. Bounded by
+    /// one vendor call's deadline plus one attempt's timeout; a stop ends the wait.
+    private func deliverAfterOtherHosts(_ waiting: [DueJob]) async -> [JobOutcome] {
+        guard !waiting.isEmpty else { return [] }
+        let limit = waiting.map { $0.job.policy.retry.deadline + $0.job.policy.retry.timeout }.max() ?? .zero
+        let until = environment.clock.now().addingTimeInterval(limit.seconds)
+        var remaining = waiting
+        var outcomes: [JobOutcome] = []
+        while !remaining.isEmpty, stopRequested() == nil, environment.clock.now() < until {
+            try? await environment.clock.sleep(for: .seconds(1))
+            var stillHeld: [DueJob] = []
+            for tried in remaining {
+                switch await runOne(tried.job, tried.decision, tried.history) {
+                case .held: stillHeld.append(tried)
+                case .finished(nil): break
+                case .finished(let outcome?):
+                    progress(outcome)
+                    outcomes.append(outcome)
+                }
+            }
+            remaining = stillHeld
+        }
         return outcomes
     }
 
-    /// Nil when the job is another fleet host's this run (it holds the job, or rotated it
-    /// since this run read its history): normal in a fleet, so not an outcome to report.
-    private func runOne(_ job: Job, _ decision: ScheduleDecision, _ history: JobHistory) async -> JobOutcome? {
+    /// `.finished(nil)` when the job is another fleet host's this run (it rotated it since
+    /// this run read its history): normal in a fleet, so not an outcome to report; `.held`
+    /// in a fleet, where another host holding the job is just as normal.
+    private func runOne(_ job: Job, _ decision: ScheduleDecision, _ history: JobHistory) async -> Attempt {
         guard let lease = await environment.leases.tryClaim(job) else {
-            if run.host != nil { return nil }
-            return JobOutcome(job, .locked, message: "another rekey process is rotating this credential; skipped")
+            if run.host != nil { return .held }
+            return .finished(
+                JobOutcome(job, .locked, message: "another rekey process is rotating this credential; skipped"))
         }
         let claimed = await rotateClaimed(job, decision, history, lease: lease)
         await lease.release()
-        guard let outcome = claimed else { return nil }
+        guard let outcome = claimed else { return .finished(nil) }
         if [.failed, .needsRecovery, .unsettled, .hookFailed, .revokeFailed].contains(outcome.kind), !options.dryRun {
             await notifyFailure(job, outcome)
         }
-        return outcome
+        return .finished(outcome)
     }
 
     /// A fleet host decides again once it holds the job: another host may have rotated it
@@ -150,7 +198,7 @@ public struct RotationRun: Sendable {
             return JobOutcome(job, .failed, message: "cannot read the job's history after claiming it: \(error)")
         }
         let recovery = Recovery(environment: environment, run: run)
-        if let settled = await recovery.recoverClaimed(job, history: current) { return settled }
+        if case .handled(let settled) = await recovery.recoverClaimed(job, history: current) { return settled }
         let fresh = Scheduler.decide(
             job: job, history: current, now: environment.clock.now(), force: false,
             ignoreBackoff: options.filter.names.contains(job.name))

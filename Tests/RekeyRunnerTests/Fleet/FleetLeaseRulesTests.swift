@@ -150,4 +150,41 @@ import Testing
         #expect(summary.outcomes.first?.message?.contains("fleet.lease") == true)
         #expect(f.vendor.regenerateCount == 0)
     }
+
+    /// Two secrets of one job in the shared spool (a host whose lease was taken over spooled
+    /// its key beside the new holder's) make the job need an operator, whose way out is
+    /// `rekey adopt` of the key the vendor holds. Once adopted and delivered, the superseded
+    /// secrets are removed: before, they stayed, and every later run flagged the job again.
+    @Test func anAdoptSettlesTwoSpooledSecretsOfTheJob() async throws {
+        guard let cluster = await PostgresTestCluster.shared else { return }
+        let url = try cluster.makeDatabase()
+        let database = PostgresTestCluster.databaseName(of: url)
+        let f = try RunnerFixture()
+        defer { f.dir.remove() }
+        let job = f.job.name
+        var hostA = try f.environment()
+        hostA.leases = try await Self.leases(url, host: "host-a")
+        hostA.spool = try await Self.sharedSpool(url, directory: f.dir.file("host-a/spool"), host: "host-a")
+        let late = try await Self.sharedSpool(url, directory: f.dir.file("host-b/spool"), host: "host-b")
+        for (key, token) in [("late-hosts-key", Int64(5)), ("new-holders-key", Int64(7))] {
+            let spool = token == 5 ? late : hostA.spool
+            try await spool.write(
+                SpooledSecret(
+                    job: job, secret: Secret(key), fingerprint: hostA.fingerprint(Secret(key)),
+                    issuedAt: f.clock.now(), expiry: nil, fencingToken: token))
+        }
+        let flagged = try await f.run(environment: hostA)
+        #expect(flagged.outcomes.map(\.kind) == [.needsRecovery], "\(flagged.outcomes)")
+
+        let adopted = try await Adoption(environment: hostA, run: TestRunEnvironment.run).adopt(
+            Secret(f.vendor.validKey), job: f.job)
+        #expect(adopted.kind == .recovered, "\(adopted)")
+        #expect(f.envKey == f.vendor.validKey)
+        #expect(try cluster.psql(database: database, "SELECT count(*) FROM spool").hasPrefix("0"))
+        #expect(try LocalSpool(directory: f.dir.file("host-a/spool")).all().entries.isEmpty)
+
+        let after = try await f.run(environment: hostA)
+        #expect(!after.outcomes.contains { $0.kind == .needsRecovery }, "\(after.outcomes)")
+        #expect(try await f.history.needsRecovery == false)
+    }
 }
