@@ -19,3 +19,19 @@ public protocol AuditProjection: Sendable {
     /// Every job's state folded from the whole chain, streamed in chain order.
     func rebuild(_ forEachEvent: ((AuditEvent) -> Void) throws -> Void) throws -> [String: Data]
 }
+
+/// A batch's events by job, the jobs in the order they first appear: what each store folds
+/// into its state table in the transaction that appends the batch.
+package struct EventsByJob: Sendable {
+    package private(set) var jobs: [String] = []
+    package private(set) var events: [String: [AuditEvent]] = [:]
+
+    /// Events of no job (run rows) belong to no state row.
+    package init(_ batch: [AuditEvent]) {
+        for event in batch {
+            guard let job = event.job else { continue }
+            if events[job] == nil { jobs.append(job) }
+            events[job, default: []].append(event)
+        }
+    }
+}

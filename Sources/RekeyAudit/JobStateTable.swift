@@ -18,13 +18,8 @@ enum JobStateTable {
             try rebuild(projection, db)
             return
         }
-        var byJob: [String: [AuditEvent]] = [:]
-        var order: [String] = []
-        for event in events {
-            guard let job = event.job else { continue }
-            if byJob[job] == nil { order.append(job) }
-            byJob[job, default: []].append(event)
-        }
+        let grouped = EventsByJob(events)
+        let (byJob, order) = (grouped.events, grouped.jobs)
         for job in order {
             let stored = try Data.fetchOne(
                 db.cachedStatement(sql: "SELECT state FROM job_state WHERE job = ?"), arguments: [job])

@@ -1,5 +1,5 @@
 // The reads of the PostgreSQL log, written once: events by filter, and the subset of each
-// job's history `JobHistory.fold` needs (the same query as SQLite's `historySubsetQuery`).
+// job's history `JobHistory.fold` needs (`AuditHistorySubset`, the query SQLite runs too).
 
 import Foundation
 import PostgresNIO
@@ -29,21 +29,9 @@ enum PostgresEventQueries {
         return PostgresQuery(unsafeSQL: sql, binds: binds)
     }
 
-    /// Everything since each job's last `done`, plus, before that, the newest event of each
-    /// step with and without a fingerprint, an expiry, an exit code and a probe configuration.
+    /// The history subset (`AuditHistorySubset`), as `PostgresAuditRow` reads it.
     static let historySubset = PostgresQuery(
-        unsafeSQL: """
-            WITH last_done AS (
-                SELECT job, MAX(seq) AS seq FROM events WHERE step = 'done' AND job IS NOT NULL GROUP BY job
-            ),
-            picked AS (
-                SELECT e.seq FROM events e LEFT JOIN last_done d ON d.job = e.job
-                    WHERE e.job IS NOT NULL AND e.seq >= COALESCE(d.seq, 0)
-                UNION SELECT MAX(seq) FROM events WHERE job IS NOT NULL
-                    GROUP BY job, step, new_fp IS NULL, expiry IS NULL, exit_code IS NULL, probe_config IS NULL
-            )
-            SELECT \(PostgresAuditRow.columns) FROM events WHERE seq IN (SELECT seq FROM picked) ORDER BY seq
-            """)
+        unsafeSQL: AuditHistorySubset.query(selecting: PostgresAuditRow.columns))
 
     static func fetch(_ query: PostgresQuery, _ connection: PostgresConnection) async throws -> [AuditEvent] {
         var events: [AuditEvent] = []

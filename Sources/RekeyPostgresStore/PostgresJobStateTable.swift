@@ -26,13 +26,8 @@ enum PostgresJobStateTable {
             try await rebuild(projection, connection)
             return
         }
-        var byJob: [String: [AuditEvent]] = [:]
-        var order: [String] = []
-        for event in events {
-            guard let job = event.job else { continue }
-            if byJob[job] == nil { order.append(job) }
-            byJob[job, default: []].append(event)
-        }
+        let grouped = EventsByJob(events)
+        let (byJob, order) = (grouped.events, grouped.jobs)
         // One read of the batch's jobs and one upsert of them: the chain-head lock is held
         // for a few round trips, however many jobs the batch touches.
         var stored: [String: Data] = [:]

@@ -106,8 +106,8 @@ func openEnvironment(_ workspace: Workspace) async throws -> RunEnvironment {
 }
 
 /// The fleet identity of this host when the workspace's database is PostgreSQL; nil on one host.
-func fleetHost(_ workspace: Workspace, explicit: String? = nil) -> String? {
-    isDatabaseURL(workspace.paths.database) ? explicit ?? FleetAffinity.defaultHost() : nil
+func fleetHost(_ workspace: Workspace) -> String? {
+    FleetAffinity.host(database: workspace.paths.database)
 }
 
 /// A new manual run's identity.

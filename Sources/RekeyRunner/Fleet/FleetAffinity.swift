@@ -7,6 +7,7 @@
 // than written to whichever host claimed it first.
 
 import Foundation
+import RekeyConfig
 import RekeyModel
 
 public enum FleetAffinity {
@@ -14,6 +15,16 @@ public enum FleetAffinity {
     public static func defaultHost(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         if let host = environment["REKEY_HOST"], !host.isEmpty { return host }
         return ProcessInfo.processInfo.hostName
+    }
+
+    /// The one place a command's fleet identity is decided: `explicit` (`--host`), else
+    /// REKEY_HOST, else the hostname — when `database` is a fleet's PostgreSQL URL; nil on
+    /// one host, whose rows name no host.
+    public static func host(
+        database: String, explicit: String? = nil,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> String? {
+        isDatabaseURL(database) ? explicit ?? defaultHost(environment) : nil
     }
 
     /// The jobs `host` takes, the names of jobs pinned to other hosts (not this host's to

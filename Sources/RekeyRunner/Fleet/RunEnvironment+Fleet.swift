@@ -19,7 +19,7 @@ extension RunEnvironment {
 
     /// The environment for the workspace's store: this host's SQLite log, or the fleet's
     /// PostgreSQL log when the database is a `postgres://` URL. `host`: the fleet identity
-    /// (`--host` / REKEY_HOST), the hostname when nil; one host ignores it.
+    /// (`FleetAffinity.host`), REKEY_HOST or the hostname when nil; one host ignores it.
     public static func open(
         paths: ResolvedPaths, config: GlobalConfig = GlobalConfig(), access: Access = .rotate, host: String? = nil,
         clock: any RekeyClock = SystemClock(), random: any RandomSource = SystemRandomSource(),

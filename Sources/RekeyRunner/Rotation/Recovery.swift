@@ -66,11 +66,7 @@ public struct Recovery: Sendable {
                 continue
             }
             // Recorded holding the job: in a fleet another host may be delivering it now.
-            let recorded = await claimed(job) { holder, _ in
-                let reason = RotationReason.spoolUnreadable(job: name, problem)
-                await JobJournal(environment: holder.environment, run: run, job: job).record(reason)
-                return JobOutcome(job, reason.outcome, message: reason.description).because(reason)
-            }
+            let recorded = await claimed(job) { holder, _ in await holder.recordUnreadable(job, problem) }
             if let recorded { outcomes.append(recorded) }
         }
         for entry in contents.entries where !otherHosts.contains(entry.job) {
@@ -154,17 +150,21 @@ public struct Recovery: Sendable {
             }
         }
         if let problem = contents.unreadable.first(where: { $0.job == job.name }) {
-            return {
-                let reason = RotationReason.spoolUnreadable(job: job.name, problem.problem)
-                await JobJournal(environment: environment, run: run, job: job).record(reason)
-                return JobOutcome(job, reason.outcome, message: reason.description).because(reason)
-            }
+            return { await recordUnreadable(job, problem.problem) }
         }
         guard let entry = contents.entries.first(where: { $0.job == job.name }) else { return nil }
         return {
             let history = (try? await environment.audit.historyFromChain(of: job.name)) ?? JobHistory()
             return await recover(entry, job: job, history: history)
         }
+    }
+
+    /// The job's spool entry cannot be read: it is kept untouched, and the job needs an
+    /// operator (recorded by the caller holding the job's lease).
+    private func recordUnreadable(_ job: Job, _ problem: String) async -> JobOutcome {
+        let reason = RotationReason.spoolUnreadable(job: job.name, problem)
+        await JobJournal(environment: environment, run: run, job: job).record(reason)
+        return JobOutcome(job, reason.outcome, message: reason.description).because(reason)
     }
 
     /// Rolls `entry` forward. Nil when there was nothing to report: a `hosts:` secret this

@@ -80,7 +80,7 @@ public struct RunRequest: Sendable {
         try? await clock.sleep(for: splayDelay(random: random, stdinIsTerminal: stdinIsTerminal))
         if let stopped = stopRequested() { throw .stoppedBeforeStart(stopped) }
 
-        let fleetHost = isDatabaseURL(workspace.paths.database) ? host ?? FleetAffinity.defaultHost() : nil
+        let fleetHost = FleetAffinity.host(database: workspace.paths.database, explicit: host)
         let environment = try await RunEnvironment.open(
             paths: workspace.paths, config: workspace.config, access: dryRun ? .dryRun : .rotate, host: fleetHost,
             clock: clock, random: random, settleDelay: settleDelay, log: log)
