@@ -11,7 +11,8 @@ struct AuditMigrateCommand: AsyncParsableCommand {
         commandName: "migrate",
         abstract: "Move this host's SQLite audit log into a fleet's empty PostgreSQL database.",
         discussion: """
-            Verifies the SQLite chain with the state directory's audit.key, refuses a target that holds any \
+            Verifies the SQLite chain with the state directory's audit.key, refuses a state directory whose \
+            spool still holds an undelivered secret (run `rekey recover` first), refuses a target that holds any \
             event, re-chains every event under the key derived from rekey.yaml's fleet.key, and appends a \
             `migrated` event holding the SQLite chain's head. The state directory is then marked "migrated \
             to <url>": a run against its SQLite log refuses to start. The password comes from PGPASSWORD or \

@@ -4,7 +4,9 @@
 // event is then re-chained under the fleet-derived key, all in one transaction, and a
 // `migrated` event records the SQLite chain's head (count and hash), so the old file can be
 // matched to the new chain later. Last, the state directory is marked "migrated to <url>"
-// (`MigratedMarker`) so a single-host run there refuses to start a second history.
+// (`MigratedMarker`) so a single-host run there refuses to start a second history. A state
+// directory whose spool holds an undelivered secret is refused: it is delivered on this host
+// first (`rekey recover`), under the audit key its fingerprint was made with.
 //
 // Fingerprints are HMACs of secrets under the SQLite audit key; they cannot be recomputed
 // without the secrets, so the migrated events keep them as they were (the `migrated` event
@@ -13,6 +15,7 @@
 import Foundation
 import RekeyAudit
 import RekeyConfig
+import RekeyDelivery
 import RekeyEffects
 import RekeyModel
 import RekeyPostgresStore
@@ -22,6 +25,8 @@ public enum AuditMigrationError: Error, LocalizedError, CustomStringConvertible 
     case sourceMissing(String)
     case sourceDoesNotVerify(String, VerifyResult)
     case alreadyMigrated(String, to: String)
+    /// The spool holds secrets issued and not yet delivered (or entries it cannot read).
+    case spoolNotEmpty(String, jobs: [String])
 
     public var description: String {
         switch self {
@@ -31,6 +36,8 @@ public enum AuditMigrationError: Error, LocalizedError, CustomStringConvertible 
             "refusing to migrate \(path): its chain does not verify (\(result)). Restore it from a backup, or investigate with `rekey audit verify`; a damaged log is not carried into the fleet's"
         case .alreadyMigrated(let directory, let url):
             "the state directory \(directory) was already migrated to \(url); nothing done"
+        case .spoolNotEmpty(let directory, let jobs):
+            "refusing to migrate: the spool of \(directory) holds secrets not yet delivered (jobs: \(jobs.joined(separator: ", "))), fingerprinted under this host's audit key, which the fleet does not use. Deliver them on this host first: run `rekey recover` (against the SQLite log), check `rekey plan`, then migrate"
         }
     }
 
@@ -86,6 +93,9 @@ public struct AuditMigration: Sendable {
         guard FileManager.default.fileExists(atPath: sqlitePath) else {
             throw AuditMigrationError.sourceMissing(sqlitePath)
         }
+        let spool = try LocalSpool(directory: state.spool).all()
+        let spooled = Set(spool.entries.map(\.job) + spool.unreadable.map(\.job))
+        guard spooled.isEmpty else { throw AuditMigrationError.spoolNotEmpty(stateDirectory, jobs: spooled.sorted()) }
         let sqliteKey = try AuditKey.load(path: state.auditKey)
         let verdict = try AuditVerifier.verify(databasePath: sqlitePath, key: sqliteKey, headPath: state.auditHead)
         guard case .ok(let count) = verdict else { throw AuditMigrationError.sourceDoesNotVerify(sqlitePath, verdict) }

@@ -1,7 +1,9 @@
 import Foundation
 import RekeyAudit
 import RekeyConfig
+import RekeyDelivery
 import RekeyEffects
+import RekeyModel
 import RekeyPostgresStore
 import RekeyRunner
 import RekeySchedule
@@ -106,6 +108,27 @@ import Testing
             #expect(error.description.contains("already holds 1"))
         }
         #expect(try await f.postgresEvents().count == 1)
+        #expect(MigratedMarker.read(stateDirectory: f.state.path) == nil)
+    }
+
+    /// A secret in the spool was issued and is not delivered yet; its fingerprint is under
+    /// this host's audit key, which no fleet host has (a fleet host could not even check a
+    /// remote sink's read-back against it). It is delivered first, on one host.
+    @Test func aStateDirectoryWithASpooledSecretIsNotMigratedUntilItIsDelivered() async throws {
+        guard let f = try await Fixture.make(events: 4) else { return }
+        defer { f.state.remove() }
+        try await LocalSpool(directory: f.directory.spool).write(
+            SpooledSecret(
+                job: "job-1", secret: Secret("undelivered-key"), fingerprint: "fp-9", issuedAt: Date(), expiry: nil))
+        do {
+            _ = try await f.migration().run()
+            Issue.record("migrated a state directory whose spool holds a secret")
+        } catch let error as AuditMigrationError {
+            #expect(error.description.contains("job-1"), "\(error)")
+            #expect(error.description.contains("rekey recover"), "\(error)")
+            #expect(!error.description.contains("undelivered-key"))
+        }
+        #expect(try await f.postgresEvents().isEmpty)
         #expect(MigratedMarker.read(stateDirectory: f.state.path) == nil)
     }
 
