@@ -112,6 +112,8 @@ final class FleetLease: Lease {
         return knowledge.held(leaving: needed)
     }
 
+    func isConfirmed(leaving needed: Double) -> Bool { knowledge.held(leaving: needed) }
+
     func release() async {
         renewal.cancel()
         try? await provider.release(claim)

@@ -73,9 +73,13 @@ public struct RunEnvironment: Sendable {
 
     /// The job's vendor call with this environment's clock, randomness and settle delay.
     func rotationCall(_ provider: any Provider, _ job: Job) -> RotationCall {
-        RotationCall(
+        var call = RotationCall(
             provider: provider, jobName: job.name, settings: job.policy.retry, clock: clock, random: random,
             settleDelay: settleDelay, stopRequested: { [stopRequested] in stopRequested() != nil })
+        // As before the intent: another regenerate needs time to finish and to spool its answer.
+        let needed = 2 * job.policy.retry.timeout.seconds
+        call.leaseConfirmed = { [jobLease] in jobLease.isConfirmed(leaving: needed) }
+        return call
     }
 }
 
