@@ -63,6 +63,16 @@ public final class PostgresTestCluster: Sendable {
         return url(database: name)
     }
 
+    /// `makeDatabase()` without holding a cooperative thread while psql runs.
+    public func newDatabase() async throws -> String {
+        try await OffPool.run { try self.makeDatabase() }
+    }
+
+    /// `psql(database:_:)` without holding a cooperative thread while psql runs.
+    public func query(database: String, _ sql: String) async throws -> String {
+        try await OffPool.run { try self.psql(database: database, sql) }
+    }
+
     public func url(database: String) -> String {
         "postgres://\(Self.role)@127.0.0.1:\(port)/\(database)?sslmode=disable"
     }

@@ -22,7 +22,8 @@ import Testing
         defer { dir.remove() }
         setenv("REKEY_TEST_CANARY", "canary-secret-value", 1)
         let out = dir.file("env.txt")
-        let hook = HookSpec(argv: ["/bin/sh", "-c", "env > '\(out)'"], timeout: .seconds(10))
+        // The environment is under test, not the timeout: generous for a loaded CI machine.
+        let hook = HookSpec(argv: ["/bin/sh", "-c", "env > '\(out)'"], timeout: .seconds(60))
         let result = await HookRunner().run(hook, job: job(dir))
         #expect(result.succeeded)
         let seen = try String(contentsOfFile: out, encoding: .utf8)

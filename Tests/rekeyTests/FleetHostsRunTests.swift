@@ -85,7 +85,7 @@ extension EndToEnd {
 
         @Test func eachListedHostDeliversItsOwnFileAndAHostThatWasDownIsPendingUntilItRuns() async throws {
             guard let cluster = await PostgresTestCluster.shared else { return }
-            let url = try cluster.makeDatabase()
+            let url = try await cluster.newDatabase()
             let database = PostgresTestCluster.databaseName(of: url)
             let f = try await Fixture.make()
             defer { f.stop() }
@@ -113,7 +113,8 @@ extension EndToEnd {
                 #expect(!f.reloaded(index, on: "host-c"))
             }
             #expect(
-                try cluster.psql(database: database, "SELECT count(*) FROM events WHERE step = 'done'").hasPrefix("0"))
+                try await cluster.query(database: database, "SELECT count(*) FROM events WHERE step = 'done'")
+                    .hasPrefix("0"))
 
             // `plan` (on any host) says who is pending.
             let plan = try await f.run(
@@ -133,12 +134,14 @@ extension EndToEnd {
                 #expect(f.reloaded(index, on: "host-c"))
             }
             #expect(
-                try cluster.psql(database: database, "SELECT count(*) FROM events WHERE step = 'done'").hasPrefix(
-                    "\(Self.jobCount)"))
+                try await cluster.query(database: database, "SELECT count(*) FROM events WHERE step = 'done'")
+                    .hasPrefix(
+                        "\(Self.jobCount)"))
             #expect(
-                try cluster.psql(database: database, "SELECT count(*) FROM events WHERE step = 'delivered'").hasPrefix(
-                    "\(Self.jobCount * Self.hosts.count)"))
-            #expect(try cluster.psql(database: database, "SELECT count(*) FROM spool").hasPrefix("0"))
+                try await cluster.query(database: database, "SELECT count(*) FROM events WHERE step = 'delivered'")
+                    .hasPrefix(
+                        "\(Self.jobCount * Self.hosts.count)"))
+            #expect(try await cluster.query(database: database, "SELECT count(*) FROM spool").hasPrefix("0"))
 
             // A second round on every host rotates nothing, and the chain verifies.
             for host in Self.hosts {

@@ -15,28 +15,35 @@ import Testing
 /// the job (the same name, its own paths — as each machine's checkout of the job file would
 /// resolve them). The first host issues and delivers its files; each other one delivers
 /// its own from the shared spool when it holds the job; the last records `done`.
-@Suite(.timeLimit(.minutes(3))) struct FleetHostsDeliveryTests {
+// Serialized: the crash loop builds a run environment and its connections per crash, three
+// hosts at a time; in parallel with its other cases it crowded the start of a CI run.
+@Suite(.serialized, .timeLimit(.minutes(3))) struct FleetHostsDeliveryTests {
     static let hosts = ["host-a", "host-b", "host-c"]
 
     struct Fleet {
         let f: RunnerFixture
         let url: String
         let cluster: PostgresTestCluster
+        /// The job's name: one database serves many fleets, each with a job of its own.
+        let name: String
 
-        static func make() async throws -> Fleet? {
+        /// A fleet in `database` (a new one when nil; psql runs off the cooperative pool).
+        static func make(database: String? = nil, name: String = "acme-prod") async throws -> Fleet? {
             guard let cluster = await PostgresTestCluster.shared else { return nil }
             let f = try RunnerFixture()
             for host in FleetHostsDeliveryTests.hosts {
                 try f.dir.write("\(host)/app.env", "API_KEY='\(RunnerFixture.initialKey)'\n")
                 try f.dir.write("\(host)/worker.key", RunnerFixture.initialKey)
             }
-            return Fleet(f: f, url: try cluster.makeDatabase(), cluster: cluster)
+            let url: String
+            if let database { url = database } else { url = try await cluster.newDatabase() }
+            return Fleet(f: f, url: url, cluster: cluster, name: name)
         }
 
         /// `host`'s copy of the job: its own sinks, and a hook that counts its reloads.
         func job(on host: String) -> Job {
             var job = TestRunEnvironment.questionProJob(
-                directory: f.dir.file(host),
+                name: name, directory: f.dir.file(host),
                 hooks: [HookSpec(argv: ["/bin/sh", "-c", "echo reload >> '\(f.dir.file(host))/reloads'"])])
             job.hosts = FleetHostsDeliveryTests.hosts
             return job
@@ -75,18 +82,21 @@ import Testing
                 .split(separator: "\n").count
         }
 
+        /// The job's rows in the shared spool.
         var sharedRows: String {
-            get throws {
-                try cluster.psql(database: PostgresTestCluster.databaseName(of: url), "SELECT count(*) FROM spool")
-                    .trimmingCharacters(in: .whitespacesAndNewlines)
+            get async throws {
+                try await cluster.query(
+                    database: PostgresTestCluster.databaseName(of: url),
+                    "SELECT count(*) FROM spool WHERE job = '\(name)'"
+                ).trimmingCharacters(in: .whitespacesAndNewlines)
             }
         }
 
         func steps(_ step: AuditStep) async throws -> [AuditEvent] {
-            try await f.audit.events(AuditEventFilter(jobs: [f.job.name], steps: [step]))
+            try await f.audit.events(AuditEventFilter(jobs: [name], steps: [step]))
         }
 
-        var history: JobHistory { get async throws { try await f.audit.histories()[f.job.name] ?? JobHistory() } }
+        var history: JobHistory { get async throws { try await f.audit.histories()[name] ?? JobHistory() } }
     }
 
     @Test func eachListedHostDeliversItsOwnFilesAndTheLastOneRecordsDone() async throws {
@@ -105,7 +115,7 @@ import Testing
         #expect(fleet.key(on: "host-b") == RunnerFixture.initialKey)
         #expect(fleet.reloads(on: "host-a") == 1)
         #expect(try await fleet.steps(.done).isEmpty)
-        #expect(try fleet.sharedRows == "1")
+        #expect(try await fleet.sharedRows == "1")
         #expect(try await fleet.history.hostsPending(of: Self.hosts) == ["host-b", "host-c"])
         let plan = Plan.build(
             jobs: [fleet.job(on: "host-a")], histories: try await fleet.f.audit.histories(), now: fleet.f.clock.now())
@@ -134,7 +144,7 @@ import Testing
         #expect(fleet.key(on: "host-c") == vendor.validKey)
         let done = try await fleet.steps(.done)
         #expect(done.map(\.host) == ["host-c"])
-        #expect(try fleet.sharedRows == "0")
+        #expect(try await fleet.sharedRows == "0")
         #expect(try await fleet.history.hostsPending(of: Self.hosts).isEmpty)
         let delivered = try await fleet.steps(.delivered).compactMap(\.host)
         #expect(delivered == Self.hosts)
@@ -156,9 +166,12 @@ import Testing
     /// crash lost the vendor's answer in flight (as on one host), the job needs recovery.
     @Test(arguments: hosts)
     func aHostKilledAtAnyStepOfItsShareDeliversOnItsNextRun(dying: String) async throws {
+        guard let cluster = await PostgresTestCluster.shared else { return }
+        let database = try await cluster.newDatabase()
         var crashes = 0
         for k in 1...60 {
-            guard let fleet = try await Fleet.make() else { return }
+            // A job of its own per crash, in one database: leases and spool rows are per job.
+            guard let fleet = try await Fleet.make(database: database, name: "job-\(dying)-\(k)") else { return }
             defer { fleet.f.dir.remove() }
             let vendor = fleet.f.vendor
             let before = Self.hosts.prefix { $0 != dying }
@@ -189,7 +202,7 @@ import Testing
                 #expect(fleet.reloads(on: host) >= 1, "\(dying) died at \(died): \(host) never reloaded")
             }
             #expect(try await fleet.steps(.done).count == 1, "\(dying) died at \(died)")
-            #expect(try fleet.sharedRows == "0", "\(dying) died at \(died)")
+            #expect(try await fleet.sharedRows == "0", "\(dying) died at \(died)")
         }
         #expect(crashes >= 5, "only \(crashes) side effects of \(dying)'s part")
     }
