@@ -17,9 +17,6 @@ public protocol Lease: Sendable {
     /// Whether the claim is still this process's with at least `seconds` left on it (a
     /// fleet lease is renewed by asking). A lock is held until it is released.
     func isHeld(leaving seconds: Double) async -> Bool
-    /// `isHeld` by what was last confirmed, without asking: for a check between a vendor
-    /// call's attempts, which must not wait on the database.
-    func isConfirmed(leaving seconds: Double) -> Bool
     func release() async
 }
 
@@ -27,7 +24,6 @@ extension Lease {
     public var fencingToken: Int64? { nil }
     public var tookOver: Bool { false }
     public func isHeld(leaving seconds: Double) async -> Bool { true }
-    public func isConfirmed(leaving seconds: Double) -> Bool { true }
 }
 
 public protocol LeaseProvider: Sendable {

@@ -1,8 +1,9 @@
 // A fleet's leases as the run's lock seam. A claim is one short transaction in the fleet's
 // database (`PostgresLeaseProvider.claim`), taken when a slot frees, never ahead of it. While
 // the job is held a task renews the lease every third of its length; the rotation asks
-// `isHeld` (which renews too) before its intent and before delivery, and a lease found gone
-// is never trusted again. When the database does not answer, the lease is still this
+// `isHeld` (which renews too) before its intent, before each retry of a regenerate and
+// before delivery, and a lease found gone is never trusted again. When the database does
+// not answer, the lease is still this
 // host's until the end it last confirmed: no other host can claim it before the database's
 // clock passes that end, and it is measured from before the confirming request was sent
 // (the database's "now" was no earlier), on this host's monotonic clock. Release gives the
@@ -111,8 +112,6 @@ final class FleetLease: Lease {
         guard await knowledge.renew(claim, provider, seconds: seconds) != false else { return false }
         return knowledge.held(leaving: needed)
     }
-
-    func isConfirmed(leaving needed: Double) -> Bool { knowledge.held(leaving: needed) }
 
     func release() async {
         renewal.cancel()

@@ -78,7 +78,7 @@ public struct RunEnvironment: Sendable {
             settleDelay: settleDelay, stopRequested: { [stopRequested] in stopRequested() != nil })
         // As before the intent: another regenerate needs time to finish and to spool its answer.
         let needed = 2 * job.policy.retry.timeout.seconds
-        call.leaseConfirmed = { [jobLease] in jobLease.isConfirmed(leaving: needed) }
+        call.leaseHeld = { [jobLease] in await jobLease.isHeld(leaving: needed) }
         return call
     }
 }

@@ -47,9 +47,10 @@ public struct RotationCall: Sendable {
     /// True once the process was asked to stop: no further attempt of a non-idempotent
     /// call starts (an attempt already sent is still awaited and its answer kept).
     public let stopRequested: @Sendable () -> Bool
-    /// Fleet: whether the job's lease is still confirmed with time for another attempt;
-    /// checked before a non-idempotent call is re-sent (a lock on one host: always).
-    public var leaseConfirmed: @Sendable () -> Bool = { true }
+    /// Fleet: whether the job's lease is still held with time for another attempt (asked
+    /// of the database, which renews it); checked before a non-idempotent call is re-sent
+    /// (a lock on one host: always).
+    public var leaseHeld: @Sendable () async -> Bool = { true }
 
     public init(
         provider: any Provider, jobName: String, settings: RetrySettings, clock: any RekeyClock,
@@ -89,9 +90,9 @@ public struct RotationCall: Sendable {
                     "a stop was requested, so rekey sent no further regenerate; the vendor answered every attempt it was sent, so nothing changed",
                     attempts: attempt, lastError: nil)
             }
-            if attempt > 0, !provider.isIdempotent, !leaseConfirmed() {
+            if attempt > 0, !provider.isIdempotent, !(await leaseHeld()) {
                 return .failed(
-                    "the job's fleet lease is no longer confirmed with time for another attempt (the database did not answer its renewals), so rekey sent no further regenerate; the vendor answered every attempt it was sent, so nothing changed, and the job's next holder rotates it",
+                    "the job's fleet lease is no longer held with time for another attempt (taken over, or the database stopped confirming it), so rekey sent no further regenerate; the vendor answered every attempt it was sent, so nothing changed, and the job's next holder rotates it",
                     attempts: attempt, lastError: nil)
             }
             attempt += 1

@@ -93,6 +93,16 @@ import Testing
         return FleetSpool(shared: table, local: LocalSpool(directory: directory), key: key.spoolKey, host: host)
     }
 
+    /// The fixture's environment as fleet host `host`: real leases, and the shared spool with
+    /// this host's own copy in its own directory.
+    static func fleetHost(_ host: String, of f: RunnerFixture, url: String) async throws -> RunEnvironment {
+        var environment = try f.environment()
+        environment.leases = try await leases(url, host: host)
+        // Each host keeps its own copy; only the shared table connects them.
+        environment.spool = try await sharedSpool(url, directory: f.dir.file("\(host)/spool"), host: host)
+        return environment
+    }
+
     @Test func aLateIssuedSecretIsKeptAndTheNextHolderDeliversIt() async throws {
         guard let cluster = await PostgresTestCluster.shared else { return }
         let url = try cluster.makeDatabase()
@@ -100,10 +110,7 @@ import Testing
         let f = try RunnerFixture()
         defer { f.dir.remove() }
         let job = f.job.name
-        var hostA = try f.environment()
-        hostA.leases = try await Self.leases(url, host: "host-a")
-        // Each host keeps its own copy; only the shared table connects them.
-        hostA.spool = try await Self.sharedSpool(url, directory: f.dir.file("host-a/spool"), host: "host-a")
+        var hostA = try await Self.fleetHost("host-a", of: f, url: url)
         // The vendor answers, and meanwhile host A's lease is taken over.
         hostA.vendors = HookedVendors(vendor: f.vendor) {
             try? Self.takeOver(cluster, database: database, job: job)
@@ -123,9 +130,7 @@ import Testing
 
         // Host B holds the job once A's lease ran out, and delivers the kept secret.
         try Self.expire(cluster, database: database, job: job)
-        var hostB = try f.environment()
-        hostB.leases = try await Self.leases(url, host: "host-b")
-        hostB.spool = try await Self.sharedSpool(url, directory: f.dir.file("host-b/spool"), host: "host-b")
+        let hostB = try await Self.fleetHost("host-b", of: f, url: url)
         let second = try await f.run(environment: hostB)
         #expect(second.outcomes.map(\.kind) == [.recovered], "\(second.outcomes)")
         #expect(f.vendor.regenerateCount == 1)
@@ -157,14 +162,12 @@ import Testing
     /// secrets are removed: before, they stayed, and every later run flagged the job again.
     @Test func anAdoptSettlesTwoSpooledSecretsOfTheJob() async throws {
         guard let cluster = await PostgresTestCluster.shared else { return }
-        let url = try cluster.makeDatabase()
+        let url = try await cluster.newDatabase()
         let database = PostgresTestCluster.databaseName(of: url)
         let f = try RunnerFixture()
         defer { f.dir.remove() }
         let job = f.job.name
-        var hostA = try f.environment()
-        hostA.leases = try await Self.leases(url, host: "host-a")
-        hostA.spool = try await Self.sharedSpool(url, directory: f.dir.file("host-a/spool"), host: "host-a")
+        let hostA = try await Self.fleetHost("host-a", of: f, url: url)
         let late = try await Self.sharedSpool(url, directory: f.dir.file("host-b/spool"), host: "host-b")
         for (key, token) in [("late-hosts-key", Int64(5)), ("new-holders-key", Int64(7))] {
             let spool = token == 5 ? late : hostA.spool
@@ -180,7 +183,7 @@ import Testing
             Secret(f.vendor.validKey), job: f.job)
         #expect(adopted.kind == .recovered, "\(adopted)")
         #expect(f.envKey == f.vendor.validKey)
-        #expect(try cluster.psql(database: database, "SELECT count(*) FROM spool").hasPrefix("0"))
+        #expect(try await cluster.query(database: database, "SELECT count(*) FROM spool").hasPrefix("0"))
         #expect(try LocalSpool(directory: f.dir.file("host-a/spool")).all().entries.isEmpty)
 
         let after = try await f.run(environment: hostA)

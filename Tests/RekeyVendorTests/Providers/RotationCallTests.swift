@@ -94,15 +94,15 @@ import Testing
         #expect(clock.sleeps == [.seconds(7)])
     }
 
-    /// Fleet: between attempts the lease must still be confirmed with time for another one;
-    /// a host whose database stopped confirming it sends no further regenerate (nothing
+    /// Fleet: between attempts the lease must still be held with time for another one; a
+    /// host that lost it, or whose database stopped confirming it, sends no further regenerate (nothing
     /// changed at the vendor: a regenerate is only re-sent when the last one changed nothing).
-    @Test func aRegenerateIsNotResentOnceTheLeaseIsNoLongerConfirmed() async throws {
+    @Test func aRegenerateIsNotResentOnceTheLeaseIsNoLongerHeld() async throws {
         let provider = ScriptedProvider(idempotent: false, issues: [.fail(.http(429, retryAfter: 7)), .ok("new")])
         var call = RotationCall(
             provider: provider, jobName: "survey-key", settings: RetrySettings(), clock: clock,
             random: SeededRandomSource(seed: 3), settleDelay: Self.settle)
-        call.leaseConfirmed = { false }
+        call.leaseHeld = { false }
         let outcome = await call.run(current: ["api_key": Self.oldKey], probeSecret: Self.oldKey) { _ in }
         guard case .failed(let message, let attempts, _) = outcome else {
             Issue.record("expected failed, got \(outcome)")
