@@ -50,4 +50,26 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: dir.file("broken.json.unreadable")))
         #expect(try spool.all().unreadable.isEmpty)
     }
+
+    /// One job's entries read that job's file alone, with the same rules as `all()`: a corrupt
+    /// one is reported without its content and set aside; other jobs' files are not touched.
+    @Test func oneJobsEntriesReadItsFileAloneAndSetACorruptOneAside() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        try dir.write("broken.json", "{\"secret\": \"leaky-value\"")
+        try dir.write("other.json", "also not an entry")
+        let spool = LocalSpool(directory: dir.path)
+        try await spool.write(
+            SpooledSecret(job: "good", secret: Secret("x"), fingerprint: "1", issuedAt: Date(), expiry: nil))
+        let good = try await spool.entries(of: "good")
+        #expect(good.entries.map(\.job) == ["good"])
+        #expect(good.unreadable.isEmpty)
+        let broken = try await spool.entries(of: "broken")
+        #expect(broken.entries.isEmpty)
+        #expect(broken.unreadable.map(\.job) == ["broken"])
+        #expect(!broken.unreadable.contains { $0.problem.contains("leaky-value") })
+        #expect(FileManager.default.fileExists(atPath: dir.file("broken.json.unreadable")))
+        #expect(FileManager.default.fileExists(atPath: dir.file("other.json")))
+        #expect(try await spool.entries(of: "missing").entries.isEmpty)
+    }
 }

@@ -153,17 +153,31 @@ public struct LocalSpool: SpoolStore {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         var contents = SpoolContents()
         for name in names.filter({ $0.hasSuffix(".json") && !$0.hasPrefix(".") }).sorted() {
-            let job = String(name.dropLast(5))
-            do {
-                if let entry = try read(job: job) { contents.entries.append(entry) }
-            } catch {
-                let aside = path(for: job) + ".unreadable"
-                let moved = rename(path(for: job), aside) == 0
-                contents.unreadable.append(
-                    (job, "\(error)" + (moved ? "; it was set aside as \(aside)" : "; it could not be set aside")))
-            }
+            collect(job: String(name.dropLast(5)), into: &contents)
         }
         return contents
+    }
+
+    /// `all()` of one job: its file alone is read (or set aside), not the whole directory.
+    public func entries(of job: String) async throws -> SpoolContents { contents(of: job) }
+
+    /// `entries(of:)`, for a caller that reads off the cooperative pool.
+    public func contents(of job: String) -> SpoolContents {
+        var contents = SpoolContents()
+        collect(job: job, into: &contents)
+        return contents
+    }
+
+    /// Reads `job`'s entry into `contents`; one that cannot be decoded is set aside and reported.
+    private func collect(job: String, into contents: inout SpoolContents) {
+        do {
+            if let entry = try read(job: job) { contents.entries.append(entry) }
+        } catch {
+            let aside = path(for: job) + ".unreadable"
+            let moved = rename(path(for: job), aside) == 0
+            contents.unreadable.append(
+                (job, "\(error)" + (moved ? "; it was set aside as \(aside)" : "; it could not be set aside")))
+        }
     }
 
     public func remove(job: String) async {

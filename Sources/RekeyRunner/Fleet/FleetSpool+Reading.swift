@@ -80,11 +80,8 @@ extension FleetSpool {
     private func contents(of job: String?) async throws -> SpoolContents {
         let rows: [PostgresSpoolRow]
         if let job { rows = try await shared.rows(job: job) } else { rows = try await shared.rows() }
-        var copies = try await BlockingIO.run { try local.all() }
-        if let job {
-            copies.entries.removeAll { $0.job != job }
-            copies.unreadable.removeAll { $0.job != job }
-        }
+        // This host's copies: the job's file alone when one job is asked for.
+        let copies = try await BlockingIO.run { try job.map(local.contents(of:)) ?? local.all() }
         var byJob: [String: [Candidate]] = [:]
         for row in rows { byJob[row.job, default: []].append(open(row)) }
         let sharedKeys = Set(rows.map { [$0.job, $0.fingerprint] })

@@ -192,14 +192,14 @@ public struct Recovery: Sendable {
             environment.log("job '\(job.name)': discarded a stale spooled secret (a newer one is recorded)")
             return JobOutcome(job, .recovered, message: "discarded a stale spooled secret (a newer one is recorded)")
         }
-        if recorded, history.doneFingerprint == entry.fingerprint, share != nil {
-            // Every listed host delivered it and ran its hooks before recording so: a copy
-            // is all that is left (this host's own, or the shared row a crash kept).
-            await environment.spool.remove(job: job.name, fingerprint: entry.fingerprint)
-            return nil
-        }
         if recorded, history.doneFingerprint == entry.fingerprint {
-            // Delivered and done; only the hooks (and removing the spool) were left.
+            // Delivered and done; only the hooks (and removing the spool) were left — or, for
+            // `hosts:`, nothing: every listed host ran its hooks before recording its delivery,
+            // and a copy is all that is left (this host's own, or the shared row a crash kept).
+            guard share == nil else {
+                await environment.spool.remove(job: job.name, fingerprint: entry.fingerprint)
+                return nil
+            }
             let failure = await procedure.runHooks(scrubbing: [entry.secret])
             await environment.spool.remove(job: job.name, fingerprint: entry.fingerprint)
             return JobOutcome(job, failure == nil ? .hooksRerun : .hookFailed, message: failure?.description)

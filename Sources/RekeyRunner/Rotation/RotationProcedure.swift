@@ -61,7 +61,8 @@ struct RotationProcedure: Sendable {
             let plan = RevokePlan.after(
                 job: job, history: history, newID: issued.credentialID, oldFingerprint: oldFingerprint,
                 now: environment.clock.now())
-            // A secret only in memory is for no other host to deliver: this one writes all.
+            // A secret only in memory is for no other host to deliver: this one writes all. A
+            // secret just issued has no deliveries yet (its `issued` row clears any).
             let share: HostShare? =
                 if case .spooled = kept {
                     HostShare(job: job, run: journal.run, history: JobHistory(), fingerprint: kept.secret.fingerprint)
