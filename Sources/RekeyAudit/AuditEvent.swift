@@ -40,6 +40,12 @@ public enum AuditStep: String, Sendable, Hashable, CaseIterable, Codable {
 
     /// The steps `audit report` counts as a job's failures in a period (indexed: schema v6).
     public static let failures: Set<AuditStep> = [.failed, .needsRecovery]
+
+    /// The steps that settle a job's open `intent`: after one of them no vendor call of that
+    /// intent can still be unaccounted for (`JobHistory.openIntent`; `AuditOpenIntents`).
+    public static let settlesIntent: Set<AuditStep> = [
+        .issued, .done, .adopted, .recovered, .baselined, .failed, .needsRecovery,
+    ]
 }
 
 public struct AuditEvent: Sendable, Hashable, Codable {

@@ -20,6 +20,9 @@ public protocol AuditLogReader: Sendable {
     /// Every job's state from the per-job state table written by the projection `version`,
     /// or nil when the log keeps none or it is not current (then fold `historyEvents()`).
     func jobStates(version: String) async throws -> [String: Data]?
+    /// The jobs whose newest `intent` no later step settled, read from the chain (never
+    /// the state table): the jobs recovery must look at even when nothing is spooled.
+    func jobsWithOpenIntent() async throws -> Set<String>
 }
 
 extension AuditLogReader {
@@ -27,6 +30,12 @@ extension AuditLogReader {
 
     public func forEachHistoryEvent(_ body: (AuditEvent) -> Void) async throws {
         for event in try await historyEvents() { body(event) }
+    }
+
+    /// Folded from the history subset, which holds each job's events since its last `done`
+    /// and its newest event of each step: enough to tell an intent's last word.
+    public func jobsWithOpenIntent() async throws -> Set<String> {
+        AuditOpenIntents.fold(try await historyEvents())
     }
 }
 

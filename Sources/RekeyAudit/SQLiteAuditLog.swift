@@ -192,6 +192,10 @@ public final class SQLiteAuditLog: AuditLog {
         try await database.read { db in try JobStateTable.states(version: version, db) }
     }
 
+    public func jobsWithOpenIntent() async throws -> Set<String> {
+        try await database.read { db in try SQLiteEventQueries.jobsWithOpenIntent(db) }
+    }
+
     public func historyEvents() async throws -> [AuditEvent] {
         try await database.read { db in try SQLiteEventQueries.historyEvents(db) }
     }

@@ -37,6 +37,10 @@ public final class SQLiteAuditReader: AuditLogReader {
         try await database.read { db in try JobStateTable.states(version: version, db) }
     }
 
+    public func jobsWithOpenIntent() async throws -> Set<String> {
+        try await database.read { db in try SQLiteEventQueries.jobsWithOpenIntent(db) }
+    }
+
     public func historyEvents() async throws -> [AuditEvent] {
         try await database.read { db in try SQLiteEventQueries.historyEvents(db) }
     }
@@ -81,6 +85,10 @@ enum SQLiteEventQueries {
     static func forEachHistoryEvent(_ db: Database, _ body: (AuditEvent) -> Void) throws {
         let rows = try Row.fetchCursor(db, sql: AuditSchema.historySubsetQuery)
         while let row = try rows.next() { body(AuditSchema.event(from: row)) }
+    }
+
+    static func jobsWithOpenIntent(_ db: Database) throws -> Set<String> {
+        try String.fetchSet(db, sql: AuditOpenIntents.query)
     }
 
     static func events(_ db: Database, _ filter: AuditEventFilter) throws -> [AuditEvent] {

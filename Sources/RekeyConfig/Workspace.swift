@@ -43,7 +43,6 @@ public struct Workspace: Sendable {
     public func loadJobs() throws -> JobLoadResult {
         let cache = JobFileCache.read(path: jobFileCachePath, context: jobFileCacheContext)
         var result = JobLoader.load(paths: [paths.jobs], globalDefaults: config.defaults, cache: cache)
-        if result.cache?.entries == cache.entries { result.cache = nil }
         guard !result.files.isEmpty else { throw PathError.noJobFiles(paths.jobs) }
         result.diagnostics =
             configDiagnostics + result.diagnostics

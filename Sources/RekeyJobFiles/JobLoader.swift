@@ -69,16 +69,21 @@ public enum JobLoader {
             }
         }
         let resolvedDirectories = directories
-        // Files are independent: parse them on every core, then merge in file order.
+        // Files are independent: parse them, and resolve where their sinks really write (a
+        // `stat` each), on every core, then merge in file order.
+        let resolver = ResolvedPath.Resolver()
         let results = Mutex([FileLoad](repeating: FileLoad(), count: files.count))
         DispatchQueue.concurrentPerform(iterations: files.count) { index in
-            let result = loadFile(
+            var result = loadFile(
                 files[index], globalDefaults: globalDefaults, cache: cache, workingDirectory: workingDirectory,
                 resolvedDirectories: resolvedDirectories)
+            result.sinkFiles = result.jobs.map { job in Self.sinkFiles(of: job, resolver: resolver) }
             results.withLock { $0[index] = result }
         }
         var jobs: [Job] = []
         jobs.reserveCapacity(files.count)
+        var sinkFiles: [[String]] = []
+        sinkFiles.reserveCapacity(files.count)
         var diagnostics = listing
         var entries: [[UInt8]: ArraySlice<UInt8>] = [:]
         var cachedFiles = 0
@@ -90,15 +95,18 @@ public enum JobLoader {
         }
         for index in perFile.indices {
             jobs += perFile[index].jobs
+            sinkFiles += perFile[index].sinkFiles
             diagnostics += perFile[index].diagnostics
             if let entry = perFile[index].cacheEntry { entries[entry.key] = entry.value }
             if perFile[index].fromCache { cachedFiles += 1 }
             perFile[index] = FileLoad()
         }
-        diagnostics += crossJobProblems(jobs)
+        diagnostics += crossJobProblems(jobs, sinkFiles: sinkFiles)
+        // Every file a hit and as many entries as before: the same entries, nothing to store.
+        let unchanged = cachedFiles == entries.count && entries.count == cache?.entries.count
         return JobLoadResult(
-            jobs: jobs, diagnostics: diagnostics, files: files, cache: cache?.replacingEntries(with: entries),
-            cachedFiles: cachedFiles)
+            jobs: jobs, diagnostics: diagnostics, files: files,
+            cache: unchanged ? nil : cache?.replacingEntries(with: entries), cachedFiles: cachedFiles)
     }
 
     /// What one file gave: its jobs and diagnostics, and its cache entry when it has one.
@@ -107,6 +115,8 @@ public enum JobLoader {
         var diagnostics: [Diagnostic] = []
         var cacheEntry: (key: [UInt8], value: ArraySlice<UInt8>)?
         var fromCache = false
+        /// For each job, the file each of its sinks really writes (`sinkFiles(of:resolver:)`).
+        var sinkFiles: [[String]] = []
     }
 
     static func absolute(_ path: String, in workingDirectory: String) -> String {
@@ -118,11 +128,11 @@ public enum JobLoader {
         resolvedDirectories: [String: String]
     ) -> FileLoad {
         let data: Data
-        switch YAMLDocumentReader.bytes(path: path) {
-        case .success(let bytes): data = bytes
+        let declaredAt: Date
+        switch YAMLDocumentReader.contents(path: path) {
+        case .success(let contents): (data, declaredAt) = (contents.bytes, contents.modified)
         case .failure(let problem): return FileLoad(diagnostics: [problem.diagnostic])
         }
-        let declaredAt = modificationTime(path)
         var key: [UInt8]?
         if let cache {
             let absolute = absolute(path, in: workingDirectory)
@@ -143,17 +153,6 @@ public enum JobLoader {
         let entry = key.flatMap { key in diagnostics.isEmpty ? JobFileCache.entry(for: jobs).map { (key, $0) } : nil }
         for index in jobs.indices { jobs[index].declaredAt = declaredAt }
         return FileLoad(jobs: jobs, diagnostics: diagnostics, cacheEntry: entry)
-    }
-
-    /// The file's modification time (a symlink followed: a Kubernetes ConfigMap mounts its
-    /// files as links), or nil when it cannot be read.
-    static func modificationTime(_ path: String) -> Date? {
-        // stat(2) follows symlinks, and costs a syscall (Foundation's resource values cost
-        // far more, on every one of 10,000 files of a cron tick).
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
-        return Date(
-            timeIntervalSince1970: TimeInterval(info.st_mtim.tv_sec) + TimeInterval(info.st_mtim.tv_nsec) / 1e9)
     }
 
     package static func decodeDocument(
@@ -194,8 +193,20 @@ public enum JobLoader {
         return (jobs, diagnostics)
     }
 
+    /// The file each sink of `job` really writes: a local path with its symlinks resolved,
+    /// a remote sink's target as it is spelled.
+    static func sinkFiles(of job: Job, resolver: ResolvedPath.Resolver) -> [String] {
+        job.sinks.map { sink in sink.kind.isRemote ? sink.path : resolver.resolve(sink.path) }
+    }
+
     /// Two jobs may not share a name, a credential rekey rotates, or a sink target.
     package static func crossJobProblems(_ jobs: [Job]) -> [Diagnostic] {
+        let resolver = ResolvedPath.Resolver()
+        return crossJobProblems(jobs, sinkFiles: jobs.map { sinkFiles(of: $0, resolver: resolver) })
+    }
+
+    /// `crossJobProblems`, with the file each sink writes already resolved (`sinkFiles[job][sink]`).
+    static func crossJobProblems(_ jobs: [Job], sinkFiles: [[String]]) -> [Diagnostic] {
         var problems: [Diagnostic] = []
         // Indices into `jobs`, not copies: a `Job` is large, and 10,000 of them copied into
         // these tables were a third of a 10,000-file tick's heap.
@@ -204,7 +215,6 @@ public enum JobLoader {
         // Sinks (job index, sink index) by the file they really write (symlinks resolved),
         // first seen first.
         var files: [String: [(job: Int, sink: Int)]] = [:]
-        var resolver = ResolvedPath.Resolver()
         for (index, job) in jobs.enumerated() {
             if let other = names[job.name].map({ jobs[$0] }) {
                 problems.append(
@@ -229,7 +239,7 @@ public enum JobLoader {
                 sources[reference.description] = sources[reference.description] ?? index
             }
             for (sinkIndex, sink) in job.sinks.enumerated() {
-                let file = sink.kind.isRemote ? sink.path : resolver.resolve(sink.path)
+                let file = sinkFiles[index][sinkIndex]
                 let clash = files[file]?.first { claim in
                     jobs[claim.job].location != job.location && sharesTarget(sink, jobs[claim.job].sinks[claim.sink])
                 }

@@ -3,6 +3,7 @@
 // A path that does not exist yet resolves through its nearest existing ancestor.
 
 import Foundation
+import Synchronization
 
 package enum ResolvedPath {
     /// `path` (absolute) with every symlink resolved: the file itself when it exists,
@@ -36,23 +37,24 @@ package enum ResolvedPath {
     /// Resolves many paths that share directories (every sink of a 10,000-file tick): each
     /// directory is resolved once, and a path whose last component is no symlink is its
     /// resolved directory plus that name — one `lstat` instead of a `realpath` walking every
-    /// component. The same answers as `resolve`.
-    package struct Resolver {
-        private var directories: [String: String] = [:]
+    /// component. The same answers as `resolve`. Shared by the threads that load job files.
+    package final class Resolver: Sendable {
+        private let directories = Mutex<[String: String]>([:])
 
         package init() {}
 
-        package mutating func resolve(_ path: String) -> String {
+        package func resolve(_ path: String) -> String {
             guard path.hasPrefix("/"), let slash = path.lastIndex(of: "/") else { return ResolvedPath.resolve(path) }
             let name = path[path.index(after: slash)...]
             if name.isEmpty || name == "." || name == ".." { return ResolvedPath.resolve(path) }
             let parent = slash == path.startIndex ? "/" : String(path[..<slash])
             let resolvedParent: String
-            if let known = directories[parent] {
+            if let known = directories.withLock({ $0[parent] }) {
                 resolvedParent = known
             } else {
+                // Outside the lock: two threads may both resolve a new directory, to one answer.
                 resolvedParent = ResolvedPath.resolve(parent)
-                directories[parent] = resolvedParent
+                directories.withLock { $0[parent] = resolvedParent }
             }
             let candidate = (resolvedParent == "/" ? "" : resolvedParent) + "/" + name
             var info = stat()

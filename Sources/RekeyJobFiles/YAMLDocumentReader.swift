@@ -30,22 +30,56 @@ package struct YAMLDocumentReader {
 
     /// The file's bytes (at most one more than the size cap, so `parse` can refuse it).
     package static func bytes(path: String, displayPath: String? = nil) -> Result<Data, ReadProblem> {
-        let start = SourceLocation(file: displayPath ?? path, line: 1, column: 1)
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            return .failure(
-                ReadProblem(
-                    diagnostic: Diagnostic(
-                        .error, start, "cannot read the file", hint: "check that it exists and is readable")))
-        }
-        defer { try? handle.close() }
-        do {
-            return .success(try handle.read(upToCount: maximumFileSize + 1) ?? Data())
-        } catch {
-            return .failure(
-                ReadProblem(
-                    diagnostic: Diagnostic(.error, start, "cannot read the file: \(error.localizedDescription)")))
-        }
+        contents(path: path, displayPath: displayPath).map(\.bytes)
     }
+
+    /// A file's bytes and its modification time, both from one open file (`fstat` of the
+    /// descriptor read: a symlink is followed, as a ConfigMap's files are links).
+    package struct Contents: Sendable {
+        package var bytes: Data
+        package var modified: Date
+    }
+
+    /// `bytes(path:)`, with the modification time of the file read. Plain system calls: a
+    /// cron tick reads 10,000 of these, and a FileHandle plus a second `stat` of the path
+    /// cost a third of that reading. Opened non-blocking, so a FIFO is an error, not a hang.
+    package static func contents(path: String, displayPath: String? = nil) -> Result<Contents, ReadProblem> {
+        let start = SourceLocation(file: displayPath ?? path, line: 1, column: 1)
+        func failure(_ message: String, hint: String? = nil) -> Result<Contents, ReadProblem> {
+            .failure(ReadProblem(diagnostic: Diagnostic(.error, start, message, hint: hint)))
+        }
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard descriptor >= 0 else {
+            return failure("cannot read the file", hint: "check that it exists and is readable")
+        }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { return failure("cannot read the file: " + errorText()) }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            return failure(
+                "cannot read the file: it is not a regular file", hint: "a job file is a plain file (or a link to one)")
+        }
+        let modified = Date(
+            timeIntervalSince1970: TimeInterval(info.st_mtim.tv_sec) + TimeInterval(info.st_mtim.tv_nsec) / 1e9)
+        let limit = maximumFileSize + 1
+        var bytes = [UInt8](repeating: 0, count: min(max(Int(info.st_size), 0), maximumFileSize) + 1)
+        var filled = 0
+        while filled < limit {
+            if filled == bytes.count { bytes += [UInt8](repeating: 0, count: min(bytes.count, limit - bytes.count)) }
+            let count = bytes.withUnsafeMutableBytes { buffer in
+                readSome(descriptor, buffer.baseAddress! + filled, buffer.count - filled)
+            }
+            if count == 0 { break }
+            if count < 0 {
+                if errno == EINTR { continue }
+                return failure("cannot read the file: " + errorText())
+            }
+            filled += count
+        }
+        return .success(Contents(bytes: Data(bytes[..<filled]), modified: modified))
+    }
+
+    private static func errorText() -> String { String(cString: strerror(errno)) }
 
     package static func parse(data: Data, file: String) -> (YAMLNode?, [Diagnostic]) {
         let start = SourceLocation(file: file, line: 1, column: 1)
@@ -212,4 +246,9 @@ package struct YAMLDocumentReader {
         }
         return nil
     }
+}
+
+/// read(2), named apart from `YAMLDocumentReader.read(path:)`, which would shadow it there.
+private func readSome(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
+    read(descriptor, buffer, count)
 }

@@ -261,6 +261,20 @@ public final class PostgresAuditLog: AuditLog {
         }
     }
 
+    public func jobsWithOpenIntent() async throws -> Set<String> {
+        guard hasLog else { return [] }
+        return try await session.connection("reading open intents") { connection in
+            var jobs: Set<String> = []
+            let query = PostgresQuery(unsafeSQL: AuditOpenIntents.query)
+            for try await job in try await connection.query(query, logger: PostgresSession.queryLogger)
+                .decode(String.self)
+            {
+                jobs.insert(job)
+            }
+            return jobs
+        }
+    }
+
     public func jobStates(version: String) async throws -> [String: Data]? {
         guard hasLog else { return nil }
         return try await session.connection("reading the per-job state table") { connection in

@@ -119,12 +119,12 @@ public struct AuditReport: Sendable {
         "last_error",
     ]
 
-    /// The columns, with `last_host` when the log is a fleet's (some row names a host).
-    var columns: [String] { rows.contains { $0.lastHost != nil } ? Self.columns + ["last_host"] : Self.columns }
+    /// Whether the log is a fleet's (some row names a host): then a `last_host` column.
+    var namesHosts: Bool { rows.contains { $0.lastHost != nil } }
 
-    func cells(_ row: AuditReportRow) -> [String] {
-        let hosts = rows.contains { $0.lastHost != nil }
-        return [
+    /// One row's cells; `hosts`: `namesHosts`, asked once per report (not once per row).
+    func cells(_ row: AuditReportRow, hosts: Bool) -> [String] {
+        [
             row.job, row.tenant, row.env, row.provider, row.state.rawValue + (row.inJobFiles ? "" : " (no job file)"),
             row.lastSuccess.map(Timestamps.iso8601) ?? "never",
             row.ageSeconds.map { RekeyDuration(seconds: Int64($0)).approximate } ?? "-",
@@ -134,7 +134,9 @@ public struct AuditReport: Sendable {
     }
 
     public func render(_ format: AuditReportFormat) throws -> String {
-        let tabulation = Tabulation(columns: columns, rows: rows.map(cells))
+        let hosts = namesHosts
+        let tabulation = Tabulation(
+            columns: hosts ? Self.columns + ["last_host"] : Self.columns, rows: rows.map { cells($0, hosts: hosts) })
         switch format {
         case .table:
             let counts = Dictionary(grouping: rows, by: \.state).map { "\($0.value.count) \($0.key.rawValue)" }.sorted()

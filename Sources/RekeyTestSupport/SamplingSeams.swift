@@ -39,6 +39,7 @@ public struct SamplingAuditLog: AuditLog {
     public func jobStates(version: String) async throws -> [String: Data]? {
         try await inner.jobStates(version: version)
     }
+    public func jobsWithOpenIntent() async throws -> Set<String> { try await inner.jobsWithOpenIntent() }
 }
 
 public struct SamplingSinks: SinkWriter {

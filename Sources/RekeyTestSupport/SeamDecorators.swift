@@ -43,6 +43,11 @@ public struct CrashingAuditLog: AuditLog {
         if crash.isDead { throw CrashSwitch.Crashed() }
         return try await inner.jobStates(version: version)
     }
+
+    public func jobsWithOpenIntent() async throws -> Set<String> {
+        if crash.isDead { throw CrashSwitch.Crashed() }
+        return try await inner.jobsWithOpenIntent()
+    }
 }
 
 public struct CrashingSpool: SpoolStore {

@@ -51,6 +51,19 @@ import Testing
         #expect(result.diagnostics.contains { $0.message.contains("larger than 1 MiB") })
     }
 
+    /// A named pipe or a directory where a job file should be: a diagnostic, never a run
+    /// that waits forever for a writer.
+    @Test func aFIFOOrADirectoryNamedLikeAJobFileIsRefusedWithoutWaiting() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        #expect(mkfifo(dir.file("pipe.yaml"), 0o600) == 0)
+        try FileManager.default.createDirectory(atPath: dir.file("folder.yaml"), withIntermediateDirectories: false)
+        let result = JobLoader.load(paths: [dir.path])
+        #expect(result.jobs.isEmpty)
+        #expect(result.errorCount == 2, "\(result.diagnostics)")
+        #expect(result.diagnostics.allSatisfy { $0.message.hasPrefix("cannot read the file") }, "\(result.diagnostics)")
+    }
+
     @Test func binaryInvalidUTF8AndEmptyFilesAreRefused() throws {
         try Self.expectRefused(Data([0x6e, 0x61, 0x00, 0x6d]), "binary")
         try Self.expectRefused(Data([0x6e, 0x61, 0xff, 0xfe, 0x0a]), "UTF-8")

@@ -53,6 +53,24 @@ import Testing
         }
     }
 
+    /// A load of the same files leaves nothing to store (a cron tick writes no cache), one
+    /// without a file leaves a cache without its entry, one with a new file a cache with it.
+    @Test func aCacheIsLeftToStoreOnlyWhenItsEntriesChanged() throws {
+        try Self.withJobs(["a", "b", "c"]) { dir, cachePath in
+            let first = try Self.load(dir, cachePath: cachePath)
+            #expect(first.cache?.entries.count == 3)
+            #expect(try Self.load(dir, cachePath: cachePath).cache == nil)
+            try FileManager.default.removeItem(atPath: dir.file("jobs/c.yaml"))
+            let fewer = try Self.load(dir, cachePath: cachePath)
+            #expect(fewer.cachedFiles == 2)
+            #expect(fewer.cache?.entries.count == 2)
+            #expect(try Self.load(dir, cachePath: cachePath).cache == nil)
+            try dir.write("jobs/d.yaml", Self.job("d"))
+            #expect(try Self.load(dir, cachePath: cachePath).cache?.entries.count == 3)
+            #expect(try Self.load(dir, cachePath: cachePath).cache == nil)
+        }
+    }
+
     /// mtime and size never decide: an edit of the same size, with the old mtime put back.
     @Test func aSameSizeEditWithTheOldModificationTimeIsSeen() throws {
         try Self.withJobs(["a"]) { dir, cachePath in

@@ -23,7 +23,7 @@ import Testing
                 "real/file", "real/missing", "missing-dir/file", "real/link", "real/dangling", "linkdir/file",
                 "linkdir/missing", "linkdir/link",
             ].map { dir.file($0) } + ["/etc", "/nonexistent-\(UUID().uuidString)", "/tmp/x/y/z"]
-        var resolver = ResolvedPath.Resolver()
+        let resolver = ResolvedPath.Resolver()
         for path in paths + paths {
             #expect(resolver.resolve(path) == ResolvedPath.resolve(path), "\(path)")
         }

@@ -121,6 +121,46 @@ import Testing
         #expect(try await opened.log.jobStates(version: JobHistoryProjection.version)?.count == 3)
     }
 
+    /// The query's list of settling steps is the fold's: after an `intent`, exactly the steps
+    /// in `AuditStep.settlesIntent` leave no open intent.
+    @Test func theStepsThatSettleAnIntentAreTheFoldsOwn() {
+        let time = Date(timeIntervalSince1970: 1_800_000_000)
+        for step in AuditStep.allCases where step != .intent {
+            var history = JobHistory()
+            history.apply(AuditEvent(time: time, runID: "run", step: .intent, job: "job"))
+            history.apply(AuditEvent(time: time + 1, runID: "run", step: step, job: "job"))
+            #expect(history.openIntent == !AuditStep.settlesIntent.contains(step), "\(step)")
+        }
+    }
+
+    /// Recovery's one query for the jobs with an open intent gives the fold's answer: after
+    /// every batch of a seeded run of intents and the steps that do and do not settle them.
+    @Test(arguments: Store.allCases)
+    func theOpenIntentsQueryAgreesWithTheFold(store: Store) async throws {
+        guard let opened = try await Self.open(store) else { return }
+        defer { opened.close() }
+        let random = SeededRandomSource(seed: 17)
+        let steps: [AuditStep] = [.intent, .intent, .attempt, .unsettled, .hook, .verified] + AuditStep.settlesIntent
+        let jobs = (0..<8).map { "job-\($0)" }
+        var seen: Set<Set<String>> = []
+        for batch in 0..<40 {
+            let events = (0..<3).map { index in
+                AuditEvent(
+                    time: Date(timeIntervalSince1970: 1_800_000_000 + Double(batch * 3 + index)), runID: "run",
+                    step: steps[Int(random.nextUnit() * Double(steps.count))],
+                    job: jobs[Int(random.nextUnit() * Double(jobs.count))])
+            }
+            try await opened.log.append(contentsOf: events)
+            let folded = Set(
+                JobHistory.fold(try await opened.log.events(AuditEventFilter())).filter(\.value.openIntent).keys)
+            #expect(try await opened.log.jobsWithOpenIntent() == folded, "after batch \(batch)")
+            #expect(AuditOpenIntents.fold(try await opened.log.historyEvents()) == folded)
+            seen.insert(folded)
+        }
+        // The run went through open and settled intents, not one answer throughout.
+        #expect(seen.count > 5)
+    }
+
     /// `hosts: [..]` jobs: the hosts that delivered a secret come from rows after its
     /// `issued`; the `done` that ends it clears them, so the subset (everything since the last
     /// `done`, and only the newest row of each kind before it) folds to the same history.

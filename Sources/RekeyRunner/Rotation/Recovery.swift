@@ -83,8 +83,10 @@ public struct Recovery: Sendable {
                 outcomes.append(outcome)
             }
         }
-        let histories = (try? await environment.audit.historiesFromChain()) ?? [:]
-        for job in jobs where !spooledJobs.contains(job.name) && histories[job.name]?.openIntent == true {
+        // Asked of the chain by one query, not by folding every job's history: the open
+        // intents are few (usually none), the jobs of a cron tick many.
+        let openIntents = (try? await environment.audit.jobsWithOpenIntent()) ?? []
+        for job in jobs where !spooledJobs.contains(job.name) && openIntents.contains(job.name) {
             if let outcome = await claimed(
                 job, { holder, history in await holder.recoverClaimed(job, history: history).outcome })
             {
@@ -102,7 +104,7 @@ public struct Recovery: Sendable {
             return JobOutcome(job, .locked, message: "recovery skipped: another rekey process holds this credential")
         }
         let holder = Recovery(environment: environment.holding(lease), run: run)
-        let history = (try? await environment.audit.historiesFromChain())?[job.name] ?? JobHistory()
+        let history = (try? await environment.audit.historyFromChain(of: job.name)) ?? JobHistory()
         let outcome = await body(holder, history)
         await lease.release()
         return outcome

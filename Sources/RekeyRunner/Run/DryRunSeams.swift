@@ -22,6 +22,7 @@ struct DryRunAuditLog: AuditLog {
     func historyEvents() async throws -> [AuditEvent] { try await reader.historyEvents() }
     func forEachHistoryEvent(_ body: (AuditEvent) -> Void) async throws { try await reader.forEachHistoryEvent(body) }
     func jobStates(version: String) async throws -> [String: Data]? { try await reader.jobStates(version: version) }
+    func jobsWithOpenIntent() async throws -> Set<String> { try await reader.jobsWithOpenIntent() }
 }
 
 struct UnclaimedLeases: LeaseProvider {
