@@ -28,10 +28,12 @@ public enum VerifyResult: Sendable, Hashable, CustomStringConvertible {
 }
 
 public enum AuditVerifier {
-    /// `eachEvent` sees every event whose hash checked out, in chain order, in the same pass
-    /// (`audit verify` folds the per-job states it compares with the table this way).
+    /// `eachEvent` sees every event whose row checked out, in chain order, on another
+    /// thread, while the chain is checked (`audit verify` folds the per-job states it
+    /// compares with the table this way); each without `prevHash` and `hash`. When the
+    /// result is not OK it may have seen events past the bad row: drop what it saw.
     public static func verify(
-        databasePath: String, key: AuditKey, headPath: String, eachEvent: ((AuditEvent) -> Void)? = nil
+        databasePath: String, key: AuditKey, headPath: String, eachEvent: (@Sendable (AuditEvent) -> Void)? = nil
     ) throws -> VerifyResult {
         let reader = try SQLiteAuditReader(path: databasePath)
         let head: AuditHead?
@@ -49,71 +51,69 @@ public enum AuditVerifier {
                 sequence: nil,
                 problem: "audit.head is not signed by this audit key (edited by hand, or the key was replaced)")
         }
-        var chain = Chain(key: key, headCount: head?.count)
-        // Events are lent on only after `chain.check`: a row whose hash fails has content
-        // nobody wrote.
-        if let eachEvent {
-            try reader.forEachStoredRow { row in
-                guard chain.check(row) else { return false }
-                eachEvent(row.event)
-                return true
-            }
-        } else {
-            try reader.forEachStoredRow { chain.check($0) }
+        // This thread reads, links and encodes the rows; `content` recomputes their MACs
+        // (and lends their events) on another.
+        var chain = Chain(headCount: head?.count)
+        let content = ChainContentCheck(key: key, eachEvent: eachEvent)
+        try reader.forEachStoredRow { row in
+            guard chain.link(row) else { return false }
+            // Linked: the row's `prev_hash` is `chain.previousHash`, what its MAC starts with.
+            content.add(row, sequence: row.sequence, previousHash: chain.previousHash)
+            chain.follow(row)
+            return content.failedSequence == nil
         }
-        return chain.result ?? finish(chain, head: head)
+        content.finish()
+        // The first bad row decides; on one row, a broken link before a changed content
+        // (the order a single pass checks them in).
+        if let changed = content.failedSequence, chain.result.map({ changed < $0.sequence }) ?? true {
+            return .bad(sequence: changed, problem: "its content was changed after it was written")
+        }
+        return chain.result.map { VerifyResult.bad(sequence: $0.sequence, problem: $0.problem) }
+            ?? finish(chain, head: head)
     }
 
-    /// Walks the chain one row at a time; `result` is set at the first bad row.
+    /// The links of the chain, row by row: each row's sequence is the next one and its
+    /// `prev_hash` is the hash the row before stores (that each stored hash is its row's MAC
+    /// is `ChainContentCheck`'s part). `result` is set at the first broken link.
     struct Chain {
-        let hasher: ChainHasher
         let headCount: Int64?
-        /// The hex hash of the last good row ("" before the first).
-        var previousHash: [UInt8] = []
+        /// The stored hash of the last linked row ("" before the first).
+        private(set) var previousHash: [UInt8] = []
         var expected: Int64 = 1
-        var result: VerifyResult?
+        var result: (sequence: Int64, problem: String)?
         /// The stored hash of the event audit.head names.
         var headHash: String?
-        /// Reused for every row: the previous hash, then the row's canonical encoding.
-        private var message = CanonicalEncodingBuffer(capacity: 1024)
-        private var recomputed: [UInt8] = []
 
-        init(key: AuditKey, headCount: Int64?) {
-            self.hasher = ChainHasher(key: key)
+        init(headCount: Int64?) {
             self.headCount = headCount
             previousHash.reserveCapacity(64)
-            recomputed.reserveCapacity(64)
         }
 
-        /// Checks `row`; false once the chain is broken.
-        mutating func check(_ row: StoredAuditRow) -> Bool {
+        /// Checks `row`'s place in the chain; false once it is broken.
+        mutating func link(_ row: StoredAuditRow) -> Bool {
             let sequence = row.sequence
             if sequence != expected {
-                result = .bad(
-                    sequence: sequence,
-                    problem: sequence > expected
+                result = (
+                    sequence,
+                    sequence > expected
                         ? "events \(expected)…\(sequence - 1) are missing (deleted)"
-                        : "an event was inserted out of order")
+                        : "an event was inserted out of order"
+                )
                 return false
             }
             if !row.text(.prevHash, equals: previousHash) {
-                result = .bad(
-                    sequence: sequence,
-                    problem: "it does not follow the previous event (inserted, deleted or reordered)")
+                result = (sequence, "it does not follow the previous event (inserted, deleted or reordered)")
                 return false
             }
-            message.removeAll()
-            previousHash.withUnsafeBufferPointer { message.append(raw: $0) }
-            row.appendCanonicalEncoding(to: &message)
-            message.withUnsafeBytes { hasher.hash($0, into: &recomputed) }
-            if !row.text(.hash, equals: recomputed) {
-                result = .bad(sequence: sequence, problem: "its content was changed after it was written")
-                return false
-            }
-            if sequence == headCount { headHash = String(decoding: recomputed, as: UTF8.self) }
-            swap(&previousHash, &recomputed)
-            expected += 1
             return true
+        }
+
+        /// Moves past `row`, linked: the next row must follow its stored hash.
+        mutating func follow(_ row: StoredAuditRow) {
+            previousHash.removeAll(keepingCapacity: true)
+            if let stored = row.text(.hash) { previousHash.append(contentsOf: stored) }
+            if row.sequence == headCount { headHash = String(decoding: previousHash, as: UTF8.self) }
+            expected += 1
         }
     }
 

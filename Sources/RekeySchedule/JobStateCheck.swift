@@ -4,6 +4,7 @@
 
 import Foundation
 import RekeyAudit
+import Synchronization
 
 public enum JobStateCheck {
     public enum Result: Sendable, Equatable, CustomStringConvertible {
@@ -33,13 +34,22 @@ public enum JobStateCheck {
     public static func verify(
         databasePath: String, key: AuditKey, headPath: String, rebuild: () throws -> Void = {}
     ) async throws -> (chain: VerifyResult, table: Result?) {
-        var folded = JobHistory.Histories()
+        // Folded on the verifier's second thread, as each row checks out.
+        let folded = Folded()
         let chain = try AuditVerifier.verify(databasePath: databasePath, key: key, headPath: headPath) { event in
-            folded.apply(event)
+            folded.histories.withLock { $0.apply(event) }
         }
         guard chain.isOK else { return (chain, nil) }
         try rebuild()
-        return (chain, try await compare(SQLiteAuditReader(path: databasePath), with: folded.byJob))
+        return (
+            chain,
+            try await compare(SQLiteAuditReader(path: databasePath), with: folded.histories.withLock { $0.byJob })
+        )
+    }
+
+    /// The fold, written by the verifier's thread and read once it has finished.
+    private final class Folded: Sendable {
+        let histories = Mutex(JobHistory.Histories())
     }
 
     /// `audit verify` for a log kept elsewhere (PostgreSQL): `chain` walks the log's chain,

@@ -66,4 +66,30 @@ import Testing
             #expect(String(decoding: buffer.bytes, as: UTF8.self) == "n=\(text.utf8.count):\(text);")
         }
     }
+
+    /// What `audit verify` folds is read back from the bytes it hashed: every field comes back
+    /// as written (but the chain's own `prevHash` and `hash`), for the fullest and emptiest
+    /// events, extreme numbers and awkward text; bytes that are not an encoding give nil.
+    @Test func anEncodingReadsBackToTheEventItEncodes() {
+        var extremes = Self.everyField
+        extremes.attempt = Int(Int64.min)
+        extremes.httpStatus = Int(Int64.max)
+        extremes.expiry = Date(timeIntervalSince1970: -12.25)
+        extremes.message = String(repeating: "ü;=:-", count: 300)
+        extremes.probeConfig = ""
+        var events = [Self.everyField, Self.fewestFields, extremes]
+        for index in events.indices { events[index].sequence = Int64(index + 1) }
+        for event in events {
+            var buffer = CanonicalEncodingBuffer()
+            event.appendCanonicalEncoding(to: &buffer)
+            let read = buffer.withUnsafeBytes { AuditEvent(canonicalEncoding: $0) }
+            #expect(read == event)
+        }
+        var buffer = CanonicalEncodingBuffer()
+        Self.everyField.appendCanonicalEncoding(to: &buffer)
+        let bytes = Array(buffer.bytes)
+        for broken in [Array(bytes.dropLast()), Array(bytes.dropFirst()), bytes + Array("x=-;".utf8), []] {
+            #expect(broken.withUnsafeBytes { AuditEvent(canonicalEncoding: $0) } == nil)
+        }
+    }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import RekeyTestSupport
+import Synchronization
 import Testing
 
 @testable import RekeyAudit
@@ -149,6 +150,57 @@ import Testing
             let result = try f.verify()
             #expect(!result.isOK, "\(name) went unnoticed")
             #expect(result.description.contains(expected), "\(name): \(result)")
+        }
+    }
+
+    /// Verify checks rows on two threads, in batches: a change is found at its row in the
+    /// first batch, across a batch's edge and in the last one; of a changed row and a broken
+    /// link the earlier is named whichever thread found it; every event of a sound log is
+    /// lent on once, in chain order.
+    @Test func verifyFindsTheFirstBadRowAcrossBatches() async throws {
+        let rows = ChainContentCheck.batchRows * 2 + 100
+        let f = try Fixture()
+        defer { f.dir.remove() }
+        let store = try f.store()
+        try await store.append(contentsOf: (0..<rows).map { Self.event(.attempt, at: Double($0)) })
+        let lent = Mutex<[Int64]>([])
+        let sound = try AuditVerifier.verify(databasePath: f.db, key: f.key, headPath: f.head) { event in
+            lent.withLock { $0.append(event.sequence ?? -1) }
+        }
+        #expect(sound == .ok(count: Int64(rows)))
+        #expect(lent.withLock { $0 } == (1...Int64(rows)).map { $0 })
+
+        let batch = Int64(ChainContentCheck.batchRows)
+        let edited = "its content was changed after it was written"
+        let unlinked = "it does not follow the previous event (inserted, deleted or reordered)"
+        let cases: [(sql: String, sequence: Int64, problem: String)] = [
+            ("UPDATE events SET message = 'x' WHERE seq = 7", 7, edited),
+            ("UPDATE events SET message = 'x' WHERE seq IN (\(batch), \(batch + 1))", batch, edited),
+            ("UPDATE events SET message = 'x' WHERE seq = \(batch + 1)", batch + 1, edited),
+            ("UPDATE events SET message = 'x' WHERE seq = \(rows)", Int64(rows), edited),
+            // A changed row late in the log, a broken link early: the link.
+            (
+                "UPDATE events SET message = 'x' WHERE seq = \(2 * batch + 5); UPDATE events SET prev_hash = 'x' WHERE seq = 20",
+                20, unlinked
+            ),
+            // A changed row early, a broken link late: the change.
+            (
+                "UPDATE events SET message = 'x' WHERE seq = 30; UPDATE events SET prev_hash = 'x' WHERE seq = \(2 * batch + 5)",
+                30, edited
+            ),
+            // Its stored hash rewritten: that row changed, and the next no longer follows it.
+            ("UPDATE events SET hash = 'x' WHERE seq = \(batch + 3)", batch + 3, edited),
+        ]
+        for (sql, sequence, problem) in cases {
+            let copy = try Fixture()
+            defer { copy.dir.remove() }
+            for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: f.db + suffix) {
+                try FileManager.default.copyItem(atPath: f.db + suffix, toPath: copy.db + suffix)
+            }
+            try FileManager.default.copyItem(atPath: f.head, toPath: copy.head)
+            let (status, output) = try copy.sqlite("DROP TRIGGER events_no_update; " + sql)
+            #expect(status == 0, "\(output)")
+            #expect(try copy.verify() == .bad(sequence: sequence, problem: problem), "\(sql)")
         }
     }
 
