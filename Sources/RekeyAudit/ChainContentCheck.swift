@@ -74,12 +74,10 @@ final class ChainContentCheck: @unchecked Sendable {
     }
 
     private func handOver() {
-        var batch = Batch()
-        swap(&batch, &filling)
-        filling.messages = CanonicalEncodingBuffer(capacity: max(1 << 20, batch.messages.count))
+        let handed = filling
+        filling = Batch()
         inFlight.wait()
         done.enter()
-        let handed = batch
         queue.async {
             self.check(handed)
             self.inFlight.signal()

@@ -42,13 +42,14 @@ package struct YAMLDocumentReader {
 
     /// `bytes(path:)`, with the modification time of the file read. Plain system calls: a
     /// cron tick reads 10,000 of these, and a FileHandle plus a second `stat` of the path
-    /// cost a third of that reading. Opened non-blocking, so a FIFO is an error, not a hang.
+    /// cost a third of that reading. Opened non-blocking (a FIFO is an error, not a hang) and
+    /// never as a controlling terminal.
     package static func contents(path: String, displayPath: String? = nil) -> Result<Contents, ReadProblem> {
         let start = SourceLocation(file: displayPath ?? path, line: 1, column: 1)
         func failure(_ message: String, hint: String? = nil) -> Result<Contents, ReadProblem> {
             .failure(ReadProblem(diagnostic: Diagnostic(.error, start, message, hint: hint)))
         }
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         guard descriptor >= 0 else {
             return failure("cannot read the file", hint: "check that it exists and is readable")
         }
@@ -57,7 +58,7 @@ package struct YAMLDocumentReader {
         guard fstat(descriptor, &info) == 0 else { return failure("cannot read the file: " + errorText()) }
         guard info.st_mode & S_IFMT == S_IFREG else {
             return failure(
-                "cannot read the file: it is not a regular file", hint: "a job file is a plain file (or a link to one)")
+                "cannot read the file: it is not a regular file", hint: "name a plain file, or a link to one")
         }
         let modified = Date(
             timeIntervalSince1970: TimeInterval(info.st_mtim.tv_sec) + TimeInterval(info.st_mtim.tv_nsec) / 1e9)
