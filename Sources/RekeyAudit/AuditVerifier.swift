@@ -58,7 +58,7 @@ public enum AuditVerifier {
         try reader.forEachStoredRow { row in
             guard chain.link(row) else { return false }
             // Linked: the row's `prev_hash` is `chain.previousHash`, what its MAC starts with.
-            content.add(row, sequence: row.sequence, previousHash: chain.previousHash)
+            content.add(row, previousHash: chain.previousHash)
             chain.follow(row)
             return content.failedSequence == nil
         }

@@ -52,7 +52,7 @@ final class ChainContentCheck: @unchecked Sendable {
 
     /// Queues `row` for its MAC check: its message and stored hash are copied out of
     /// SQLite's buffers now, as the row is only lent for this call.
-    func add(_ row: StoredAuditRow, sequence: Int64, previousHash: [UInt8]) {
+    func add(_ row: StoredAuditRow, previousHash: [UInt8]) {
         previousHash.withUnsafeBufferPointer { filling.messages.append(raw: $0) }
         filling.starts.append(filling.messages.count)
         row.appendCanonicalEncoding(to: &filling.messages)
@@ -63,7 +63,7 @@ final class ChainContentCheck: @unchecked Sendable {
             // Not a hash rekey wrote (NULL or another length): it cannot match any MAC.
             filling.hashes.append(contentsOf: repeatElement(0, count: 64))
         }
-        filling.sequences.append(sequence)
+        filling.sequences.append(row.sequence)
         if filling.sequences.count == Self.batchRows { handOver() }
     }
 

@@ -199,13 +199,8 @@ public enum JobLoader {
         job.sinks.map { sink in sink.kind.isRemote ? sink.path : resolver.resolve(sink.path) }
     }
 
-    /// Two jobs may not share a name, a credential rekey rotates, or a sink target.
-    package static func crossJobProblems(_ jobs: [Job]) -> [Diagnostic] {
-        let resolver = ResolvedPath.Resolver()
-        return crossJobProblems(jobs, sinkFiles: jobs.map { sinkFiles(of: $0, resolver: resolver) })
-    }
-
-    /// `crossJobProblems`, with the file each sink writes already resolved (`sinkFiles[job][sink]`).
+    /// Two jobs may not share a name, a credential rekey rotates, or a sink target;
+    /// `sinkFiles[job][sink]` is the file each sink really writes (`sinkFiles(of:resolver:)`).
     static func crossJobProblems(_ jobs: [Job], sinkFiles: [[String]]) -> [Diagnostic] {
         var problems: [Diagnostic] = []
         // Indices into `jobs`, not copies: a `Job` is large, and 10,000 of them copied into
